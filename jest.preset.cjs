@@ -9,6 +9,7 @@ module.exports = function preset(dir, extra = {}) {
     transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
     moduleNameMapper: {
       '^@amesh/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+      '^@amesh/([a-z-]+)/(.+)$': path.join(__dirname, 'packages/$1/src/$2'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     ...extra,

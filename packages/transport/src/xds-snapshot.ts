@@ -1,0 +1,45 @@
+import type { XdsTypeUrl } from '@amesh/proto';
+import type { XdsResources } from '@amesh/translator';
+
+/** A resource as received, with the version the server gave it (Delta) or its response's (SotW). */
+export interface ReceivedResource {
+  typeUrl: XdsTypeUrl;
+  name: string;
+  version: string;
+}
+
+/** A NACK the client sent: what was rejected and why. */
+export interface NackRecord {
+  at: number;
+  typeUrl: XdsTypeUrl;
+  /** Names of the rejected resources (empty when the whole response was rejected). */
+  names: string[];
+  reason: string;
+  /** The version the client kept. */
+  keptVersion: string;
+}
+
+/**
+ * A consistent view of what the control plane sent: every cluster has its endpoints and every
+ * listener its routes. Consumers get only these; never a partial state from a dropped stream.
+ */
+export interface XdsSnapshot {
+  resources: XdsResources;
+  /** Last accepted version per type. */
+  versions: Partial<Record<XdsTypeUrl, string>>;
+  received: ReceivedResource[];
+}
+
+export type StreamState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'closed';
+
+export interface AdsClientStatus {
+  state: StreamState;
+  protocol: 'sotw' | 'delta';
+  server: string;
+  versions: Partial<Record<XdsTypeUrl, string>>;
+  lastError?: string;
+  connectedAt?: number;
+  lastMessageAt?: number;
+  reconnects: number;
+  nacks: NackRecord[];
+}
