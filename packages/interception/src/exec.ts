@@ -16,13 +16,19 @@ export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 export function processExec(timeoutMs = DEFAULT_EXEC_TIMEOUT_MS): Exec {
   return (command, args, input) =>
     new Promise((resolve) => {
-      const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'], timeout: timeoutMs });
+      const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      // Our own timer rather than spawn's `timeout`, which stays armed when the spawn itself fails.
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       let stdout = '';
       let stderr = '';
+      const done = (result: ExecResult): void => {
+        clearTimeout(timer);
+        resolve(result);
+      };
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', (error) => resolve({ code: 127, stdout, stderr: `${stderr}${error.message}` }));
-      child.on('close', (code, signal) => resolve({ code: code ?? 128, stdout, stderr: signal ? `${stderr}killed by ${signal}` : stderr }));
+      child.on('error', (error) => done({ code: 127, stdout, stderr: `${stderr}${error.message}` }));
+      child.on('close', (code, signal) => done({ code: code ?? 128, stdout, stderr: signal ? `${stderr}killed by ${signal}` : stderr }));
       child.stdin.on('error', () => undefined); // the command may exit before reading stdin
       child.stdin.end(input ?? '');
     });
