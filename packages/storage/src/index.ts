@@ -1,1 +1,13 @@
 export * from './storage.js';
+export * from './errors.js';
+export { createStorage, parseStorageSpec, type CreateStorageOptions, type StorageSpec } from './create-storage.js';
+export { QueuedStorage } from './queued-storage.js';
+export type { Backend, KeyFailure } from './backend.js';
+export { MemoryBackend } from './memory-backend.js';
+export { EtcdBackend, type EtcdBackendOptions } from './etcd-backend.js';
+export { YamlBackend } from './yaml-backend.js';
+export { ShdictBackend, type ShdictBackendOptions } from './shdict-backend.js';
+export { LIBXDS_PATH, DEFAULT_XDS_SOCKET } from './shdict-native.js';
+export { formatStandalone, parseStandalone, END_MARKER, type StandaloneFormat } from './standalone-format.js';
+export { safeOrder, coalesce, changeKey } from './change-order.js';
+export { emptyState, applyToState, cloneState, stateAsChanges, stateSize } from './state.js';

@@ -54,3 +54,32 @@ export interface Storage {
   health(): StorageHealth;
   close(): Promise<void>;
 }
+
+/** What a storage reports for metrics (the sidecar counts these in prom-client). */
+export type StorageEvent =
+  | { type: 'write'; backend: string; count: number; durationMs: number }
+  | { type: 'retry'; backend: string; attempt: number; delayMs: number; pending: number; error: Error }
+  | { type: 'error'; backend: string; error: Error }
+  | { type: 'reconnect'; backend: string; replayed: number };
+
+export type StorageObserver = (event: StorageEvent) => void;
+
+export interface RetryPolicy {
+  /** First delay after a failed write (default 100 ms); doubles per attempt. */
+  initialDelayMs?: number;
+  /** Cap on the delay (default 5000 ms). */
+  maxDelayMs?: number;
+}
+
+export interface StorageOptions {
+  /** Metric hook: called for every write, retry, error and reconnect. Must not throw. */
+  onEvent?: StorageObserver;
+  retry?: RetryPolicy;
+  /**
+   * How long `apply` waits for its changes to be written before rejecting with
+   * StorageUnavailableError (default 30 s). The changes stay queued and are still written later.
+   */
+  applyTimeoutMs?: number;
+  /** Validate objects against APISIX's schemas before writing (default true). */
+  validate?: boolean;
+}
