@@ -65,11 +65,14 @@ export interface ApisixRoute {
 
 export interface ApisixSsl {
   id: string;
+  desc?: string;
   type?: 'server' | 'client';
   cert?: string;
   key?: string;
   certs?: string[];
   keys?: string[];
+  /** A single SNI; `*` is APISIX's catch-all (the `snis` list form cannot express it). */
+  sni?: string;
   snis?: string[];
   client?: { ca: string; depth?: number };
   labels?: Record<string, string>;

@@ -1,26 +1,355 @@
 import type { Cluster, ClusterLoadAssignment, Secret } from '@amesh/proto';
-import type { ApisixSsl, ApisixUpstream } from './apisix-types.js';
+import { Cluster_DiscoveryType } from '@amesh/proto';
+import type { ApisixSsl, ApisixUpstream, ApisixUpstreamNode } from './apisix-types.js';
+import { clusterFieldsReport } from './cluster-fields.js';
+import { durationSeconds } from './duration.js';
+import { nodesFromAssignment, type EndpointOptions } from './endpoint-translator.js';
+import { checksFromCluster } from './health-checks.js';
+import { httpProtocolOf } from './http-protocol.js';
+import { stableId, upstreamIdFor } from './ids.js';
+import { DEFAULT_HASH_KEY, lbFromCluster } from './lb-policy.js';
+import { ReportSink } from './report-sink.js';
+import { clientSslFor, secretMaterials, serverSsls, sslIdFor, tlsCertificateMaterial, type SecretMaterial } from './secret-translator.js';
 import type { ReportItem } from './translation-report.js';
+import { canonicalUpstream, fitName, MAX_DESC_LENGTH, MAX_NAME_LENGTH } from './upstream-variant.js';
+import { AGGREGATE_CLUSTER_TYPE, aggregateChildren, aggregateNodes } from './aggregate-cluster.js';
+import { anyTypeName } from './any-decode.js';
+import { ClusterRejected, clusterSockets, planWithoutEndpoints, type SocketPlan } from './upstream-tls.js';
+
+/** Local copy of the enum: the package re-export is a getter, read on every use (hot path). */
+const DiscoveryType = { ...Cluster_DiscoveryType };
+
+/** What the route side may want to know about a cluster beyond its upstream. */
+export interface ClusterInfo {
+  /** Envoy discovery type name (STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST, or AGGREGATE). */
+  discovery: string;
+  /** The upstream speaks TLS (scheme https/grpcs; use `tls` for stream routes). */
+  tls: boolean;
+  /** The upstream speaks HTTP/2 (scheme grpc/grpcs). */
+  http2: boolean;
+  /** The ssl id of the client certificate, when the cluster presents one. */
+  clientSslId?: string;
+}
 
 export interface ClusterSide {
-  /** Base upstream per Envoy cluster name (id = upstreamIdFor(cluster name)). */
+  /** Base upstream per Envoy cluster name (id = upstreamIdFor(cluster name)). Passthrough clusters have none. */
   upstreams: Map<string, ApisixUpstream>;
   /** Clusters that are complete (EDS clusters whose ClusterLoadAssignment arrived, static ones). */
   complete: Set<string>;
   /** Clusters meaning "pass through to the original destination" (ORIGINAL_DST, PassthroughCluster). */
   passthrough: Set<string>;
+  /** Client ssl objects the upstreams reference, and server ssl objects of the certificate secrets (sorted by id). */
   ssls: ApisixSsl[];
   report: ReportItem[];
+  /** Per cluster name: TLS / HTTP/2 facts for the route side (stream routes, grpc). */
+  info: Map<string, ClusterInfo>;
+  /** PEM material of every usable Secret by name, for the listener side (serverSslFor). */
+  secrets: Map<string, SecretMaterial>;
 }
 
-/** Clusters + endpoints + secrets -> upstreams and ssls. Pure. */
+/**
+ * Istio's pass-through clusters; ORIGINAL_DST clusters of any name are pass-through too, except
+ * Istio inbound clusters (`inbound|<port>||…`), which go to the local application.
+ */
+const PASSTHROUGH_NAMES = new Set(['PassthroughCluster', 'InboundPassthroughClusterIpv4', 'InboundPassthroughClusterIpv6', 'InboundPassthroughCluster']);
+const DEFAULT_CONNECT_TIMEOUT = 5;
+/** APISIX's own send/read defaults (nginx 60s); routes override them with their timeouts. */
+const DEFAULT_IO_TIMEOUT = 60;
+const MAX_WEIGHT = 1000;
+const MAX_CHASH_WEIGHT = 100;
+
+/** Clusters + endpoints + secrets -> upstreams and ssls. Pure; never throws on bad input. */
 export function translateClusters(
   clusters: readonly Cluster[],
   clusterLoadAssignments: readonly ClusterLoadAssignment[],
   secrets: readonly Secret[],
 ): ClusterSide {
-  void clusters;
-  void clusterLoadAssignments;
-  void secrets;
-  return { upstreams: new Map(), complete: new Set(), passthrough: new Set(), ssls: [], report: [] };
+  const report: ReportItem[] = [];
+  const side: ClusterSide = {
+    upstreams: new Map(),
+    complete: new Set(),
+    passthrough: new Set(),
+    ssls: [],
+    report,
+    info: new Map(),
+    secrets: secretMaterials(secrets, (name) => new ReportSink(report, 'Secret', name)),
+  };
+  const clas = new Map<string, { cla: ClusterLoadAssignment; used: boolean }>();
+  for (const cla of clusterLoadAssignments) {
+    if (clas.has(cla.clusterName)) {
+      report.push({ kind: 'ClusterLoadAssignment', name: cla.clusterName, path: 'cluster_name', severity: 'dropped', reason: 'duplicate ClusterLoadAssignment; the first one is used' });
+    } else clas.set(cla.clusterName, { cla, used: false });
+  }
+  const ssls = new Map<string, ApisixSsl>();
+  const ctx: Context = { clas, side, ssls, secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [] };
+  const seen = new Set<string>();
+  for (const cluster of clusters) {
+    const sink = new ReportSink(report, 'Cluster', cluster.name);
+    if (!cluster.name) sink.add('name', 'dropped', 'cluster without a name');
+    else if (seen.has(cluster.name)) sink.add('name', 'dropped', 'duplicate cluster name; the first one is used');
+    else {
+      seen.add(cluster.name);
+      guarded(cluster, side, sink, () => translateCluster(cluster, ctx, sink));
+    }
+    sink.finish();
+  }
+  // Aggregate clusters last: they are made of the other clusters' upstreams.
+  for (const { cluster, children } of ctx.aggregates) {
+    const sink = new ReportSink(report, 'Cluster', cluster.name);
+    guarded(cluster, side, sink, () => translateAggregate(cluster, children, ctx, sink));
+    sink.finish();
+  }
+  for (const [secretName, users] of ctx.missingSecrets) {
+    const material = side.secrets.get(secretName);
+    report.push({
+      kind: 'Secret',
+      name: secretName,
+      path: '',
+      severity: 'approximated',
+      reason: `not in the snapshot${material ? ' as a certificate with key' : ''} but used as client certificate by ${users.length} cluster(s) (${users.slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''}): their upstreams reference ssl ${sslIdFor(secretName, 'client')}, which whoever serves this secret (the agent, for Istio's "default") must provide`,
+    });
+  }
+  for (const [name, entry] of clas) {
+    if (!entry.used) report.push({ kind: 'ClusterLoadAssignment', name, path: '', severity: 'ignored', reason: 'no EDS cluster uses this ClusterLoadAssignment' });
+  }
+  for (const ssl of serverSsls(side.secrets, (name) => new ReportSink(report, 'Secret', name))) ssls.set(ssl.id, ssl);
+  side.ssls = [...ssls.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return side;
 }
+
+/** Runs one cluster's translation; whatever it throws drops that cluster only, reported. */
+function guarded(cluster: Cluster, side: ClusterSide, sink: ReportSink, work: () => void): void {
+  try {
+    work();
+  } catch (err) {
+    side.upstreams.delete(cluster.name);
+    side.complete.delete(cluster.name);
+    side.info.delete(cluster.name);
+    if (err instanceof ClusterRejected) sink.add(err.path, 'dropped', `cluster dropped: ${err.message}`);
+    else sink.add('', 'dropped', `cluster could not be translated: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+interface Context {
+  /** Assignments by cluster name, marked when an EDS cluster takes theirs. */
+  clas: Map<string, { cla: ClusterLoadAssignment; used: boolean }>;
+  side: ClusterSide;
+  ssls: Map<string, ApisixSsl>;
+  /** Client ssl id per referenced SDS secret name (computed once per run). */
+  secretSslIds: Map<string, string>;
+  /** Referenced secrets that are not in the snapshot: name -> the clusters that need them. */
+  missingSecrets: Map<string, string[]>;
+  /** Aggregate clusters, translated after every other cluster. */
+  aggregates: { cluster: Cluster; children: string[] }[];
+}
+
+const DISCOVERY_NAMES: Record<number, string> = {
+  [DiscoveryType.STATIC]: 'STATIC',
+  [DiscoveryType.STRICT_DNS]: 'STRICT_DNS',
+  [DiscoveryType.LOGICAL_DNS]: 'LOGICAL_DNS',
+  [DiscoveryType.EDS]: 'EDS',
+  [DiscoveryType.ORIGINAL_DST]: 'ORIGINAL_DST',
+};
+
+function translateCluster(cluster: Cluster, ctx: Context, sink: ReportSink): void {
+  const name = cluster.name;
+  const dt = cluster.clusterDiscoveryType;
+  if (dt.case === 'clusterType') {
+    const any = dt.value.typedConfig;
+    if (any && anyTypeName(any) === AGGREGATE_CLUSTER_TYPE) {
+      const children = aggregateChildren(any);
+      if (children) ctx.aggregates.push({ cluster, children });
+      else sink.add('cluster_type.typed_config', 'dropped', 'corrupt aggregate ClusterConfig');
+      return;
+    }
+    sink.add('cluster_type', 'dropped', `custom cluster type ${dt.value.name} (dynamic forward proxy, …) has no APISIX counterpart`);
+    return;
+  }
+  const discovery = dt.case === 'type' ? dt.value : DiscoveryType.STATIC;
+  const discoveryName = DISCOVERY_NAMES[discovery];
+  if (!discoveryName) {
+    sink.add('type', 'dropped', `unknown discovery type ${discovery}`);
+    return;
+  }
+  clusterFieldsReport(cluster, sink);
+  const inboundPort = discovery === DiscoveryType.ORIGINAL_DST ? istioInboundPort(name) : undefined;
+  if (inboundPort === undefined && (discovery === DiscoveryType.ORIGINAL_DST || PASSTHROUGH_NAMES.has(name))) {
+    ctx.side.passthrough.add(name);
+    ctx.side.complete.add(name);
+    if (cluster.lbConfig.case === 'originalDstLbConfig' && (cluster.lbConfig.value.useHttpHeader || cluster.lbConfig.value.httpHeaderName)) {
+      sink.add('original_dst_lb_config.use_http_header', 'ignored', 'APISIX cannot take the destination from a request header');
+    }
+    return;
+  }
+
+  const lb = lbFromCluster(cluster, sink);
+  const sockets = clusterSockets(cluster, sink);
+  const endpointOptions: EndpointOptions = {
+    localityWeighted: lb.localityWeighted,
+    maxWeight: lb.type === 'chash' ? MAX_CHASH_WEIGHT : MAX_WEIGHT,
+    panicThreshold: lb.panicThreshold,
+    firstOnly: discovery === DiscoveryType.LOGICAL_DNS,
+    pathPrefix: discovery === DiscoveryType.EDS ? '' : 'load_assignment.',
+    socketOf: sockets.socketOf,
+  };
+
+  let nodes: ApisixUpstreamNode[] = [];
+  let nodeSockets: number[] | undefined;
+  let complete = true;
+  if (inboundPort !== undefined) {
+    // Istio >= 1.10 delivers inbound traffic to the original destination (the pod IP) from
+    // 127.0.0.6; APISIX has no original-destination upstream, so the local app is reached on
+    // loopback, as Istio itself did before 1.10.
+    nodes = [{ host: '127.0.0.1', port: inboundPort, weight: 1, priority: 0 }];
+    sink.add('type', 'approximated', `ORIGINAL_DST inbound cluster -> 127.0.0.1:${inboundPort}: the application must listen on loopback or all interfaces`);
+  } else if (discovery === DiscoveryType.EDS) {
+    const serviceName = cluster.edsClusterConfig?.serviceName || name;
+    const entry = ctx.clas.get(serviceName);
+    if (entry) {
+      entry.used = true;
+      const cla = entry.cla;
+      const claSink = new ReportSink(ctx.side.report, 'ClusterLoadAssignment', cla.clusterName);
+      const r = nodesFromAssignment(cla, endpointOptions, claSink);
+      claSink.finish();
+      nodes = r.nodes;
+      nodeSockets = r.sockets;
+    } else complete = false;
+  } else if (cluster.loadAssignment) {
+    const r = nodesFromAssignment(cluster.loadAssignment, endpointOptions, sink);
+    nodes = r.nodes;
+    nodeSockets = r.sockets;
+  }
+  if (discovery === DiscoveryType.STRICT_DNS || discovery === DiscoveryType.LOGICAL_DNS) {
+    sink.add('type', 'approximated', `${discoveryName}: APISIX resolves node hostnames with its own resolver (dns_lookup_family, dns_refresh_rate, respect_dns_ttl do not apply${discovery === DiscoveryType.STRICT_DNS ? '; one address per hostname is used' : ''})`);
+  }
+  if (complete && nodes.length === 0 && discovery !== DiscoveryType.EDS) {
+    sink.add(cluster.loadAssignment ? 'load_assignment' : 'type', 'approximated', 'cluster has no usable endpoints: requests fail (Envoy answers 503 "no healthy upstream", APISIX 502/503)');
+  }
+
+  // One transport socket for the whole upstream: the one most endpoints need.
+  let planIndex = sockets.plans.length - 1;
+  if (sockets.socketOf) {
+    if (nodeSockets && nodeSockets.length > 0) {
+      const pick = pickPlan(sockets.plans, nodeSockets);
+      planIndex = pick.index;
+      const before = nodes.length;
+      const perNode = nodeSockets;
+      if (perNode.some((sock) => pick.keys[sock] !== pick.key)) nodes = nodes.filter((_, i) => pick.keys[perNode[i]!] === pick.key);
+      if (nodes.length < before) {
+        sink.add('transport_socket_matches', 'approximated', `${before - nodes.length} of ${before} endpoints need a different transport socket than the rest; APISIX has one scheme per upstream, so they were left out`);
+      }
+    } else planIndex = planWithoutEndpoints(cluster, sockets);
+  }
+  const plan = sockets.plans[planIndex]!;
+  const http = httpProtocolOf(cluster, sink);
+  const clientSslId = plan.tls ? clientCertificate(cluster, plan, ctx, sink) : undefined;
+
+  let connect = durationSeconds(cluster.connectTimeout) ?? (cluster.connectTimeout ? 0 : DEFAULT_CONNECT_TIMEOUT);
+  if (!(connect > 0)) {
+    sink.add('connect_timeout', 'approximated', `connect_timeout must be > 0; ${DEFAULT_CONNECT_TIMEOUT}s (Envoy's default) is used`);
+    connect = DEFAULT_CONNECT_TIMEOUT;
+  }
+  const checks = checksFromCluster(cluster, plan.tls, sink);
+  // Keys in canonicalUpstream's order, built directly (hot path).
+  const id = upstreamIdFor(name);
+  const shortName = fitName(name, MAX_NAME_LENGTH);
+  const desc = fitName(name, MAX_DESC_LENGTH);
+  const scheme = plan.tls ? (http.http2 ? 'grpcs' : 'https') : http.http2 ? 'grpc' : 'http';
+  const timeout = { connect, send: DEFAULT_IO_TIMEOUT, read: DEFAULT_IO_TIMEOUT };
+  const upstream: ApisixUpstream =
+    lb.type === 'chash'
+      ? { id, name: shortName, desc, type: lb.type, hash_on: 'vars', key: DEFAULT_HASH_KEY, nodes, scheme, timeout }
+      : { id, name: shortName, desc, type: lb.type, nodes, scheme, timeout };
+  if (checks) upstream.checks = checks as unknown as Record<string, unknown>;
+  if (clientSslId) upstream.tls = { client_cert_id: clientSslId };
+  if (http.keepalive) upstream.keepalive_pool = http.keepalive;
+
+  ctx.side.upstreams.set(name, upstream);
+  if (complete) ctx.side.complete.add(name);
+  const info: ClusterInfo = { discovery: discoveryName, tls: plan.tls, http2: http.http2 };
+  if (clientSslId) info.clientSslId = clientSslId;
+  ctx.side.info.set(name, info);
+}
+
+/** An aggregate cluster: its children's nodes, failing over in order, with the first child's settings. */
+function translateAggregate(cluster: Cluster, children: readonly string[], ctx: Context, sink: ReportSink): void {
+  const name = cluster.name;
+  const { nodes, first } = aggregateNodes(children, ctx.side.upstreams, sink);
+  if (!first) {
+    sink.add('cluster_type.typed_config.clusters', 'dropped', 'no child cluster has an upstream');
+    return;
+  }
+  sink.add('cluster_type', 'approximated', 'aggregate cluster -> one upstream with the children\'s nodes at successive priorities; load balancing, timeouts and TLS of the first usable child apply to all');
+  const upstream = canonicalUpstream({ ...first, id: upstreamIdFor(name), name: fitName(name, MAX_NAME_LENGTH), desc: fitName(name, MAX_DESC_LENGTH), nodes });
+  ctx.side.upstreams.set(name, upstream);
+  // Envoy skips children it does not know; the known ones must have their endpoints.
+  if (children.every((c) => !ctx.side.upstreams.has(c) || ctx.side.complete.has(c))) ctx.side.complete.add(name);
+  const firstInfo = [...children].map((c) => ctx.side.info.get(c)).find((i) => i !== undefined);
+  if (firstInfo) ctx.side.info.set(name, { ...firstInfo, discovery: 'AGGREGATE' });
+}
+
+/** The port of an Istio inbound cluster name `inbound|<port>|<subset>|<host>`, if it is one. */
+function istioInboundPort(name: string): number | undefined {
+  if (!name.startsWith('inbound|')) return undefined;
+  const end = name.indexOf('|', 8);
+  const text = end < 0 ? '' : name.slice(8, end);
+  const port = text.length > 0 && text.length <= 5 && /^[0-9]+$/.test(text) ? Number(text) : 0;
+  return port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** The plan most endpoints need (ties: TLS first, then match order). Plans that act alike share a key. */
+function pickPlan(plans: readonly SocketPlan[], nodeSockets: readonly number[]): { index: number; key: string; keys: string[] } {
+  const keys = plans.map(planKey);
+  const first = nodeSockets[0]!;
+  let uniform = true;
+  for (let i = 1; i < nodeSockets.length && uniform; i++) if (keys[nodeSockets[i]!] !== keys[first]) uniform = false;
+  if (uniform) return { index: first, key: keys[first]!, keys };
+  const counts = new Map<string, number>();
+  for (const s of nodeSockets) counts.set(keys[s]!, (counts.get(keys[s]!) ?? 0) + 1);
+  let best = -1;
+  let bestCount = -1;
+  for (let i = 0; i < plans.length; i++) {
+    const c = counts.get(keys[i]!) ?? 0;
+    if (c > bestCount || (c === bestCount && plans[i]!.tls && !plans[best]!.tls)) {
+      best = i;
+      bestCount = c;
+    }
+  }
+  return { index: best, key: keys[best]!, keys };
+}
+
+function planKey(p: SocketPlan): string {
+  if (!p.tls) return 'plain';
+  if (p.clientSecret !== undefined) return `tls sds ${p.clientSecret}`;
+  return p.inlineCert ? `tls inline ${p.path}` : 'tls';
+}
+
+/** The client certificate ssl for a TLS plan: from an SDS secret (or its stable id) or inline. */
+function clientCertificate(cluster: Cluster, plan: SocketPlan, ctx: Context, sink: ReportSink): string | undefined {
+  if (plan.clientSecret !== undefined) {
+    const secretName = plan.clientSecret;
+    let id = ctx.secretSslIds.get(secretName);
+    if (id === undefined) {
+      id = sslIdFor(secretName, 'client');
+      ctx.secretSslIds.set(secretName, id);
+      const material = ctx.side.secrets.get(secretName);
+      const ssl = material ? clientSslFor(id, secretName, material) : undefined;
+      if (ssl) ctx.ssls.set(id, ssl);
+      else ctx.missingSecrets.set(secretName, []);
+    }
+    // One report item per missing secret (on the Secret), naming the clusters that need it.
+    ctx.missingSecrets.get(secretName)?.push(cluster.name);
+    return id;
+  }
+  if (plan.inlineCert) {
+    const tc = plan.inlineCert.context.commonTlsContext!.tlsCertificates[0]!;
+    const material = tlsCertificateMaterial(tc, plan.inlineCert.path, sink);
+    const id = stableId('s', 'client-inline', cluster.name);
+    const ssl = material ? clientSslFor(id, `${cluster.name} inline client certificate`, material) : undefined;
+    if (!ssl) return undefined;
+    ctx.ssls.set(id, ssl);
+    return id;
+  }
+  return undefined;
+}
+

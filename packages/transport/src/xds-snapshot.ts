@@ -42,4 +42,10 @@ export interface AdsClientStatus {
   lastMessageAt?: number;
   reconnects: number;
   nacks: NackRecord[];
+  /** The initial sync completed and a snapshot was published. */
+  synced?: boolean;
+  /** Resources held per type (including ones still warming). */
+  resources?: Partial<Record<XdsTypeUrl, number>>;
+  /** Names subscribed per type (`*` for wildcard types). */
+  subscriptions?: Partial<Record<XdsTypeUrl, string[]>>;
 }

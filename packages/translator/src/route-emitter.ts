@@ -1,0 +1,110 @@
+import type { ApisixRoute } from './apisix-types.js';
+import { stableId } from './ids.js';
+import { trafficSplitPlugin } from './plugins/traffic-split.js';
+import { ANY_URIS, nativeUris, routePriority, TERMINAL_PRIORITY } from './route-ordering.js';
+import { scopeKey as fallScope, scopeVars, type PortMatch } from './listener-scope.js';
+import type { RouteDraft, VhostDraft } from './route-translator.js';
+import { truncate } from './upstream-variants.js';
+
+export type { PortMatch };
+
+/**
+ * Virtual host drafts -> APISIX routes, once upstream ids are resolved. Each vhost yields its
+ * routes for its hosts and, when it matches any authority, host-less copies; every route carries
+ * the listener port condition. A terminal 404 route per hosted vhost stops APISIX from falling
+ * through to a wildcard host or to host-less routes when none of the vhost's routes match (Envoy
+ * answers 404 there); it is left out when nothing could be reached or a route always matches.
+ */
+export function emitRoutes(vhosts: readonly VhostDraft[], portMatch: PortMatch): ApisixRoute[] {
+  const out: ApisixRoute[] = [];
+  // Where a request can fall through a hosted vhost: host-less routes of the port, or a wildcard
+  // host of the port that also covers one of the vhost's hosts.
+  const hostlessPorts = new Set<string>();
+  const wildcards = new Map<string, string[]>();
+  for (const v of vhosts) {
+    if (!v.routes.length) continue;
+    const pk = portKey(v, portMatch);
+    if (v.anyHost) hostlessPorts.add(pk);
+    for (const h of v.hosts) if (h.startsWith('*')) (wildcards.get(pk) ?? wildcards.set(pk, []).get(pk)!).push(h);
+  }
+  const canFallThrough = (v: VhostDraft): boolean => {
+    const pk = portKey(v, portMatch);
+    if (hostlessPorts.has(pk)) return true;
+    const ws = wildcards.get(pk);
+    return !!ws && v.hosts.some((h) => ws.some((w) => w !== h && h.endsWith(w.slice(1))));
+  };
+  for (const v of vhosts) {
+    const portVars = scopeVars(v.scope, portMatch);
+    const groups: { hosts?: string[]; tag: string }[] = [];
+    if (v.hosts.length) groups.push({ hosts: [...v.hosts], tag: 'h' });
+    if (v.anyHost) groups.push({ tag: '*' });
+    const scopeKey = `${v.scope.address ? `${v.scope.address}|` : ''}${v.scope.port ?? ''}|${v.scope.routeConfig.name}`;
+    const n = v.routes.length;
+    const where = describe(v);
+    for (const g of groups) {
+      for (let i = 0; i < n; i++) {
+        out.push(emitRoute(v, v.routes[i]!, i, n, g, scopeKey, portVars, where));
+      }
+      if (g.hosts && !v.catchAll && canFallThrough(v)) {
+        const r: ApisixRoute = {
+          id: stableId('r', scopeKey, v.vhostKey, '#terminal'),
+          name: truncate(`${v.vhostKey}/#no-route`, 100),
+          desc: truncate(`404 when no route of ${where} matches (no fallthrough to other hosts)`, 256),
+          uris: [...ANY_URIS],
+          hosts: g.hosts,
+          priority: TERMINAL_PRIORITY,
+          plugins: { 'fault-injection': { abort: { http_status: 404, body: '', percentage: 100 } } },
+        };
+        if (portVars.length) r.vars = portVars;
+        out.push(r);
+      }
+    }
+  }
+  return out;
+}
+
+function portKey(v: VhostDraft, portMatch: PortMatch): string {
+  return fallScope(v.scope, portMatch);
+}
+
+function describe(v: VhostDraft): string {
+  const port = v.scope.port === undefined ? '' : ` ${v.scope.address ? `${v.scope.address}:` : 'port '}${v.scope.port}`;
+  return `${v.scope.listener}${port} route_config ${v.scope.routeConfig.name} virtual_hosts[${v.vhostIndex}]`;
+}
+
+function emitRoute(
+  v: VhostDraft,
+  d: RouteDraft,
+  i: number,
+  n: number,
+  g: { hosts?: string[]; tag: string },
+  scopeKey: string,
+  portVars: unknown[][],
+  where: string,
+): ApisixRoute {
+  const m = d.match;
+  const ordered = v.mode === 'ordered' || m.key.kind === 'any';
+  const pathVars = ordered ? m.pathVars : m.keyVars;
+  const vars = pathVars.length || m.vars.length ? [...portVars, ...pathVars, ...m.vars] : portVars.slice();
+  const r: ApisixRoute = {
+    id: stableId('r', scopeKey, v.vhostKey, d.idKey, g.tag),
+    name: truncate(d.name, 100),
+    desc: truncate(`${where}.routes[${d.index}]${g.hosts ? '' : ' (any host)'}`, 256),
+    uris: ordered ? [...ANY_URIS] : nativeUris(m.key),
+    priority: routePriority(i, n),
+  };
+  if (g.hosts) r.hosts = g.hosts;
+  if (vars.length) r.vars = vars;
+  if (d.weighted && d.weighted.length > 1) {
+    r.plugins = { ...d.plugins, 'traffic-split': trafficSplitPlugin(d.weighted.map((w) => ({ upstreamId: w.ref.id, weight: w.weight }))) };
+  } else if (hasKeys(d.plugins)) r.plugins = { ...d.plugins };
+  if (d.upstream) r.upstream_id = d.upstream.id;
+  if (d.timeout) r.timeout = d.timeout;
+  if (d.websocket) r.enable_websocket = true;
+  return r;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}

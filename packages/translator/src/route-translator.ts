@@ -1,0 +1,380 @@
+import type { Any } from '@bufbuild/protobuf/wkt';
+import type { RetryPolicy, Route, RouteAction, RouteConfiguration, VirtualHost } from '@amesh/proto';
+import type { ApisixTimeout, ApisixUpstream } from './apisix-types.js';
+import type { FieldIssue } from './field-issue.js';
+import { durationSeconds as seconds } from './duration.js';
+import { corsPlugin } from './plugins/cors.js';
+import { directResponsePlugin } from './plugins/fault-injection.js';
+import { mergeHeaderMutations, requestHeadersConfig, responseHeadersConfig, type HeaderSource } from './plugins/header-mutation.js';
+import { perFilterPlugins } from './plugins/per-filter-config.js';
+import { proxyMirrorPlugin } from './plugins/proxy-mirror.js';
+import { rewriteConfig } from './plugins/proxy-rewrite.js';
+import { redirectPlugin } from './plugins/redirect.js';
+import { snake, translateRouteMatch, type TranslatedMatch } from './route-match.js';
+import { orderingMode, type OrderingMode } from './route-ordering.js';
+import { upstreamParamsFor } from './route-upstream-params.js';
+import type { UpstreamRef, UpstreamVariants } from './upstream-variants.js';
+import { vhostHosts, type HostClaims } from './vhost-hosts.js';
+
+/** Where a RouteConfiguration is served: one listener port (undefined when no listener says). */
+export interface HttpScope {
+  readonly listener: string;
+  readonly port: number | undefined;
+  /** The listener's bind address when it is a specific one (not 0.0.0.0 / ::). */
+  readonly address?: string;
+  /** For wildcard scopes: addresses that have their own listener on this port. */
+  excludeAddresses?: string[];
+  /** Filter-level configs of the HCM's http_filters (fault, local_ratelimit), by filter name. */
+  readonly filterDefaults?: { readonly [filter: string]: Any };
+  readonly routeConfig: RouteConfiguration;
+  /** Report target: the resource that holds the route config, and the path prefix inside it. */
+  readonly reportKind: 'RouteConfiguration' | 'Listener';
+  readonly reportName: string;
+  readonly reportPrefix: string;
+}
+
+/** What the route side needs from the cluster side. */
+export interface ClusterLookup {
+  /** The base upstream of a cluster that may be used now (complete), else undefined. */
+  usable(cluster: string): ApisixUpstream | undefined;
+  /** Why a cluster cannot be used (for the report). */
+  whyNot(cluster: string): string;
+}
+
+/** A translated Envoy route, before ids of upstream variants are known. */
+export interface RouteDraft {
+  readonly index: number;
+  readonly idKey: string;
+  readonly name: string;
+  readonly match: TranslatedMatch;
+  readonly plugins: Record<string, Record<string, unknown>>;
+  readonly upstream?: UpstreamRef;
+  readonly weighted?: readonly { ref: UpstreamRef; weight: number }[];
+  readonly timeout?: ApisixTimeout;
+  readonly websocket: boolean;
+  readonly path: string;
+}
+
+export interface VhostDraft {
+  readonly scope: HttpScope;
+  readonly vhostIndex: number;
+  readonly vhostKey: string;
+  readonly hosts: readonly string[];
+  /** The vhost matches any authority (`*` among its domains): its routes are also emitted host-less. */
+  readonly anyHost: boolean;
+  readonly mode: OrderingMode;
+  readonly routes: readonly RouteDraft[];
+  /** Some route always matches (no conditions, key `/`): no request can fall through this vhost. */
+  readonly catchAll: boolean;
+}
+
+export interface RouteSideContext {
+  readonly clusters: ClusterLookup;
+  readonly variants: UpstreamVariants;
+  readonly claims: HostClaims;
+  /** Which claims a scope shares with others (scopes that can see the same requests). */
+  readonly claimScope: (scope: HttpScope) => string;
+  readonly issue: (scope: HttpScope, issue: FieldIssue) => void;
+}
+
+/** Envoy's default route timeout when `timeout` is unset. */
+const DEFAULT_ROUTE_TIMEOUT = 15;
+/** APISIX's own connect timeout default, used when a route timeout must name one. */
+const DEFAULT_CONNECT_TIMEOUT = 60;
+
+/** One RouteConfiguration in one scope -> virtual host drafts. Never throws: bad parts are reported. */
+export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideContext): VhostDraft[] {
+  const rc = scope.routeConfig;
+  const out: VhostDraft[] = [];
+  const seenVhostNames = new Set<string>();
+  const report = (issue: FieldIssue) => ctx.issue(scope, scope.reportPrefix ? { ...issue, path: scope.reportPrefix + issue.path } : issue);
+  for (let i = 0; i < rc.virtualHosts.length; i++) {
+    const vh = rc.virtualHosts[i]!;
+    const at = `virtual_hosts[${i}]`;
+    try {
+      const vhostKey = seenVhostNames.has(vh.name) ? `${vh.name}#${i}` : vh.name;
+      seenVhostNames.add(vh.name);
+      const issues: FieldIssue[] = [];
+      const { hosts, anyHost } = vhostHosts(vh.domains, scope.port, ctx.claimScope(scope), `${rc.name}/${vhostKey}`, ctx.claims, `${at}.domains`, issues, rc.ignorePortInHostMatching);
+      issues.forEach(report);
+      if (!hosts.length && !anyHost) {
+        report({ path: at, severity: 'dropped', reason: 'virtual host has no domain APISIX can match' });
+        continue;
+      }
+      vhostUnsupported(vh, at, report);
+      const routes: RouteDraft[] = [];
+      // Route names key the ids (stable when routes are inserted); repeats fall back to the index.
+      const names = vh.routes.length > 1 ? new Set<string>() : undefined;
+      for (let j = 0; j < vh.routes.length; j++) {
+        const r = vh.routes[j]!;
+        const idKey = r.name && !names?.has(r.name) ? r.name : `${r.name}#${j}`;
+        names?.add(r.name);
+        const rIssues: FieldIssue[] = [];
+        let draft: RouteDraft | undefined;
+        try {
+          draft = translateRoute(r, j, idKey, vh, rc, scope, at, `${at}.routes[${j}]`, ctx, rIssues);
+        } catch (e) {
+          rIssues.push({ path: `${at}.routes[${j}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+        }
+        rIssues.forEach(report);
+        if (draft) routes.push(draft);
+      }
+      const mode = orderingMode(routes.map((d) => d.match.key));
+      const catchAll = routes.some(
+        (d) => d.match.key.kind === 'prefix' && d.match.key.prefix === '/' && d.match.vars.length === 0 && d.match.keyVars.length === 0,
+      );
+      out.push({ scope, vhostIndex: i, vhostKey, hosts, anyHost, mode, routes, catchAll });
+    } catch (e) {
+      report({ path: at, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}
+
+function vhostUnsupported(vh: VirtualHost, at: string, report: (i: FieldIssue) => void): void {
+  if (vh.requireTls) report({ path: `${at}.require_tls`, severity: 'ignored', reason: 'TLS requirement not enforced by the route' });
+  if (vh.rateLimits.length) report({ path: `${at}.rate_limits`, severity: 'ignored', reason: 'global rate limit service not supported' });
+  if (vh.hedgePolicy) report({ path: `${at}.hedge_policy`, severity: 'ignored', reason: 'no request hedging in APISIX' });
+  if (vh.matcher) report({ path: `${at}.matcher`, severity: 'ignored', reason: 'generic matcher tree not supported' });
+}
+
+function translateRoute(
+  r: Route,
+  index: number,
+  idKey: string,
+  vh: VirtualHost,
+  rc: RouteConfiguration,
+  scope: HttpScope,
+  vhAt: string,
+  at: string,
+  ctx: RouteSideContext,
+  issues: FieldIssue[],
+): RouteDraft | undefined {
+  const match = translateRouteMatch(r.match, `${at}.match`);
+  issues.push(...match.issues);
+  if (match.fatal) {
+    issues.push({ path: `${at}.match`, severity: 'dropped', reason: match.fatal });
+    return undefined;
+  }
+  const name = `${vh.name}/${r.name || index}`;
+  const plugins: Record<string, Record<string, unknown>> = {};
+  const base = { index, idKey, name, match, plugins, path: at, websocket: false };
+
+  // Plugins from typed_per_filter_config (route entries replace vhost entries of the same filter).
+  const filterDefaults = scope.filterDefaults ?? {};
+  if (hasKeys(filterDefaults) || hasKeys(vh.typedPerFilterConfig) || hasKeys(r.typedPerFilterConfig)) {
+    Object.assign(
+      plugins,
+      perFilterPlugins(
+        [
+          { configs: filterDefaults, at: `(listener ${scope.listener}).http_filters` },
+          { configs: vh.typedPerFilterConfig, at: `${vhAt}.typed_per_filter_config` },
+          { configs: r.typedPerFilterConfig, at: `${at}.typed_per_filter_config` },
+        ],
+        issues,
+      ),
+    );
+  }
+  const hasResponseHeaders = hasResponseMutations(r) || hasResponseMutations(vh) || hasResponseMutations(rc);
+  const responseSources: HeaderSource[] = !hasResponseHeaders ? [] : [
+    { toAdd: r.responseHeadersToAdd, toRemove: r.responseHeadersToRemove, at: `${at}.`, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
+    { toAdd: vh.responseHeadersToAdd, toRemove: vh.responseHeadersToRemove, at: `${vhAt}.`, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
+    { toAdd: rc.responseHeadersToAdd, toRemove: rc.responseHeadersToRemove, at: '', addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
+  ];
+  const respMutation = mergeHeaderMutations(responseSources, issues);
+  if (respMutation) {
+    const headers = responseHeadersConfig(respMutation, issues, `${at}.response_headers_to_add`);
+    if (headers) plugins['response-rewrite'] = { headers };
+  }
+
+  const action = r.action;
+  switch (action.case) {
+    case 'redirect': {
+      const p = redirectPlugin(action.value, match, `${at}.redirect`, issues);
+      if (!p) {
+        issues.push({ path: `${at}.redirect`, severity: 'dropped', reason: 'redirect cannot be expressed' });
+        return undefined;
+      }
+      plugins.redirect = p;
+      return base;
+    }
+    case 'directResponse': {
+      const p = directResponsePlugin(action.value, `${at}.direct_response`, issues);
+      if (!p) return undefined;
+      plugins['fault-injection'] = p;
+      return base;
+    }
+    case 'route':
+      return routeActionDraft(r, action.value, base, vh, rc, vhAt, at, ctx, issues);
+    default:
+      issues.push({ path: at, severity: 'dropped', reason: `action ${action.case ? snake(action.case) : '(none)'} has no APISIX equivalent` });
+      return undefined;
+  }
+}
+
+function routeActionDraft(
+  r: Route,
+  a: RouteAction,
+  base: Omit<RouteDraft, 'upstream' | 'weighted' | 'timeout'>,
+  vh: VirtualHost,
+  rc: RouteConfiguration,
+  vhAt: string,
+  routeAt: string,
+  ctx: RouteSideContext,
+  issues: FieldIssue[],
+): RouteDraft | undefined {
+  const at = `${routeAt}.route`;
+  const plugins = base.plugins;
+
+  // Which clusters, with which weights.
+  let targets: { name: string; weight: number; at: string }[];
+  const cs = a.clusterSpecifier;
+  switch (cs.case) {
+    case 'cluster':
+      targets = [{ name: cs.value, weight: 1, at: `${at}.cluster` }];
+      break;
+    case 'weightedClusters': {
+      const wc = cs.value;
+      targets = wc.clusters.map((c, k) => ({ name: c.name, weight: c.weight ?? 0, at: `${at}.weighted_clusters.clusters[${k}]` }));
+      wc.clusters.forEach((c, k) => {
+        const cAt = `${at}.weighted_clusters.clusters[${k}]`;
+        if (c.clusterHeader) issues.push({ path: `${cAt}.cluster_header`, severity: 'dropped', reason: 'cluster from a header is not supported' });
+        if (c.requestHeadersToAdd.length || c.requestHeadersToRemove.length || c.responseHeadersToAdd.length || c.responseHeadersToRemove.length) {
+          issues.push({ path: cAt, severity: 'ignored', reason: 'per-cluster header changes cannot follow traffic-split choices' });
+        }
+        if (Object.keys(c.typedPerFilterConfig).length) issues.push({ path: `${cAt}.typed_per_filter_config`, severity: 'ignored', reason: 'per-cluster filter config not supported' });
+        if (c.hostRewriteSpecifier.case) issues.push({ path: `${cAt}.host_rewrite_literal`, severity: 'ignored', reason: 'per-cluster host rewrite not supported' });
+        if (c.metadataMatch) issues.push({ path: `${cAt}.metadata_match`, severity: 'ignored', reason: 'subset load balancing not supported' });
+      });
+      const sum = targets.reduce((s, t) => s + t.weight, 0);
+      if (wc.totalWeight !== undefined && wc.totalWeight !== sum) {
+        issues.push({ path: `${at}.weighted_clusters.total_weight`, severity: 'approximated', reason: `total_weight ${wc.totalWeight} differs from the sum of weights ${sum}; weights used as relative` });
+      }
+      if (wc.runtimeKeyPrefix) issues.push({ path: `${at}.weighted_clusters.runtime_key_prefix`, severity: 'ignored', reason: 'runtime overrides not supported' });
+      if (wc.randomValueSpecifier.case) issues.push({ path: `${at}.weighted_clusters.header_name`, severity: 'ignored', reason: 'random value from a header not supported' });
+      targets = targets.filter((t) => t.weight > 0 && t.name);
+      if (!targets.length) {
+        issues.push({ path: `${at}.weighted_clusters`, severity: 'dropped', reason: 'no cluster with a positive weight' });
+        return undefined;
+      }
+      break;
+    }
+    default:
+      issues.push({ path: cs.case ? `${at}.${snake(cs.case)}` : at, severity: 'dropped', reason: `cluster selection by ${cs.case ? snake(cs.case) : '(nothing)'} is not supported` });
+      return undefined;
+  }
+  // Completeness gate: every cluster must be known and have its endpoints.
+  const upstreams: ApisixUpstream[] = [];
+  for (const t of targets) {
+    const u = ctx.clusters.usable(t.name);
+    if (!u) {
+      issues.push({ path: t.at, severity: 'dropped', reason: `cluster ${t.name} ${ctx.clusters.whyNot(t.name)}` });
+      return undefined;
+    }
+    upstreams.push(u);
+  }
+  if (a.metadataMatch) issues.push({ path: `${at}.metadata_match`, severity: 'ignored', reason: 'subset load balancing not supported' });
+
+  // Upstream-side settings: retries, hash key, host passing -> per-route variants.
+  const retry: RetryPolicy | undefined = a.retryPolicy ?? vh.retryPolicy;
+  const retryAt = a.retryPolicy ? `${at}.retry_policy` : `${vhAt}.retry_policy`;
+  const refs = targets.map((t, k) => {
+    const params = upstreamParamsFor(a, retry, retryAt, upstreams[k]!, at, issues);
+    return { ref: ctx.variants.use(t.name, params), weight: t.weight };
+  });
+  // Report once per route, not once per target.
+  dedupeIssues(issues);
+
+  // Timeouts: Envoy's route timeout (default 15 s, 0 = none) and idle timeout -> route timeout.
+  const total = a.timeout === undefined ? DEFAULT_ROUTE_TIMEOUT : seconds(a.timeout)!;
+  const idle = seconds(a.idleTimeout);
+  let timeout: ApisixTimeout | undefined;
+  const rw = idle && idle > 0 ? (total > 0 ? Math.min(idle, total) : idle) : total;
+  if (rw > 0) {
+    timeout = { connect: upstreams[0]!.timeout?.connect ?? DEFAULT_CONNECT_TIMEOUT, send: rw, read: rw };
+    if (total > 0 && a.timeout !== undefined) {
+      issues.push({ path: `${at}.timeout`, severity: 'approximated', reason: 'APISIX bounds each read/send, not the whole request' });
+    }
+  }
+
+  // Request side: rewrite + header changes -> proxy-rewrite.
+  const rewrite = rewriteConfig(a, base.match, at, issues);
+  const hasRequestHeaders = hasRequestMutations(r) || hasRequestMutations(vh) || hasRequestMutations(rc);
+  const reqMutation = !hasRequestHeaders ? undefined : mergeHeaderMutations(
+    [
+      { toAdd: r.requestHeadersToAdd, toRemove: r.requestHeadersToRemove, at: `${routeAt}.`, addField: 'request_headers_to_add', removeField: 'request_headers_to_remove' },
+      { toAdd: vh.requestHeadersToAdd, toRemove: vh.requestHeadersToRemove, at: `${vhAt}.`, addField: 'request_headers_to_add', removeField: 'request_headers_to_remove' },
+      { toAdd: rc.requestHeadersToAdd, toRemove: rc.requestHeadersToRemove, at: '', addField: 'request_headers_to_add', removeField: 'request_headers_to_remove' },
+    ],
+    issues,
+  );
+  if (reqMutation) {
+    const headers = requestHeadersConfig(reqMutation);
+    if (Object.keys(headers).length) rewrite.headers = headers;
+  }
+  if (Object.keys(rewrite).length) plugins['proxy-rewrite'] = rewrite;
+
+  const mirror = proxyMirrorPlugin(
+    a.requestMirrorPolicies.length ? a.requestMirrorPolicies : vh.requestMirrorPolicies,
+    (c) => ctx.clusters.usable(c),
+    a.requestMirrorPolicies.length ? `${at}.request_mirror_policies` : `${vhAt}.request_mirror_policies`,
+    issues,
+  );
+  if (mirror) plugins['proxy-mirror'] = mirror;
+  const cors = a.cors ?? vh.cors;
+  if (cors && !plugins.cors) {
+    const p = corsPlugin(cors, a.cors ? `${at}.cors` : `${vhAt}.cors`, issues);
+    if (p) plugins.cors = p;
+  }
+
+  let websocket = false;
+  a.upgradeConfigs.forEach((u, k) => {
+    if (u.upgradeType.toLowerCase() === 'websocket' && u.enabled !== false) websocket = true;
+    else issues.push({ path: `${at}.upgrade_configs[${k}]`, severity: 'ignored', reason: `upgrade ${u.upgradeType} not supported` });
+  });
+  if (a.hedgePolicy) issues.push({ path: `${at}.hedge_policy`, severity: 'ignored', reason: 'no request hedging in APISIX' });
+  if (a.rateLimits.length) issues.push({ path: `${at}.rate_limits`, severity: 'ignored', reason: 'global rate limit service not supported' });
+  if (a.internalRedirectPolicy) issues.push({ path: `${at}.internal_redirect_policy`, severity: 'ignored', reason: 'internal redirects not supported' });
+  if (a.maxStreamDuration) issues.push({ path: `${at}.max_stream_duration`, severity: 'ignored', reason: 'no stream duration limit in APISIX' });
+
+  const draft: RouteDraft = {
+    ...base,
+    websocket,
+    timeout,
+    ...(refs.length === 1 ? { upstream: refs[0]!.ref } : { upstream: refs[0]!.ref, weighted: refs }),
+  };
+  return draft;
+}
+
+function dedupeIssues(issues: FieldIssue[]): void {
+  if (issues.length < 2) return;
+  const seen = new Set<string>();
+  let w = 0;
+  for (const i of issues) {
+    const k = `${i.path}\u0000${i.reason}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    issues[w++] = i;
+  }
+  issues.length = w;
+}
+
+interface HeaderMutationFields {
+  requestHeadersToAdd: readonly unknown[];
+  requestHeadersToRemove: readonly unknown[];
+  responseHeadersToAdd: readonly unknown[];
+  responseHeadersToRemove: readonly unknown[];
+}
+
+function hasRequestMutations(x: HeaderMutationFields): boolean {
+  return x.requestHeadersToAdd.length > 0 || x.requestHeadersToRemove.length > 0;
+}
+
+function hasResponseMutations(x: HeaderMutationFields): boolean {
+  return x.responseHeadersToAdd.length > 0 || x.responseHeadersToRemove.length > 0;
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
+}

@@ -1,0 +1,184 @@
+import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import type { Any } from '@bufbuild/protobuf/wkt';
+import type { DeltaDiscoveryResponse, DiscoveryResponse } from '@amesh/proto';
+import { decodeResource, type DecodedResource, type XdsResourceType } from './resource-types.js';
+
+/** A resource the client holds; a new object whenever its content changes (identity = version). */
+export interface HeldResource {
+  name: string;
+  message: MessageShape<DescMessage>;
+  version: string;
+  bytes: Uint8Array;
+}
+
+/** The outcome of applying one response: what to ACK or NACK with. */
+export interface ApplyResult {
+  changed: boolean;
+  /** One entry per rejected resource (or per problem with the response). */
+  errors: string[];
+  /** Names of rejected resources. */
+  rejected: string[];
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Per-type client state: held resources, subscription, version and nonce, does-not-exist marks. */
+export class ClientTypeState {
+  readonly resources = new Map<string, HeldResource>();
+  /** Named types: what we want. Wildcard types ignore it. */
+  readonly subscribed = new Set<string>();
+  /** Names the server told us (or the timer decided) do not exist. */
+  readonly missing = new Set<string>();
+  /** Last accepted version (SotW version_info / Delta system_version_info). */
+  version = '';
+  nonce = '';
+  /** Received at least one response since the client started. */
+  synced = false;
+  /** Per stream: the type was requested on the current stream. */
+  requested = false;
+  /** Per stream (SotW): the names last sent to the server. */
+  sentNames = new Set<string>();
+
+  /** Content (bytes as a latin1 string) -> name of the held resource with exactly those bytes. */
+  private readonly byContent = new Map<string, string>();
+
+  constructor(readonly type: XdsResourceType) {}
+
+  private static contentKey(bytes: Uint8Array): string {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  }
+
+  /** Drops a held resource; true when there was one. */
+  private drop(name: string): boolean {
+    const held = this.resources.get(name);
+    if (!held) return false;
+    this.byContent.delete(ClientTypeState.contentKey(held.bytes));
+    this.resources.delete(name);
+    return true;
+  }
+
+  wants(name: string): boolean {
+    return this.type.wildcard || this.subscribed.has(name);
+  }
+
+  /** Sets a held resource if its bytes differ; true when something changed. */
+  private put(name: string, message: MessageShape<DescMessage>, bytes: Uint8Array, version: string): boolean {
+    this.missing.delete(name);
+    const held = this.resources.get(name);
+    if (held && sameBytes(held.bytes, bytes)) return false;
+    if (held) this.byContent.delete(ClientTypeState.contentKey(held.bytes));
+    this.resources.set(name, { name, message, bytes, version });
+    this.byContent.set(ClientTypeState.contentKey(bytes), name);
+    return true;
+  }
+
+  /**
+   * Decodes and validates a batch: good resources are returned, bad ones reported. Duplicate names
+   * reject every copy, since the client cannot know which one the server meant.
+   */
+  private sort(items: { any: Any | undefined; name?: string }[]): {
+    good: Map<string, { message: MessageShape<DescMessage>; bytes: Uint8Array; index: number }>;
+    errors: string[];
+    rejected: Set<string>;
+  } {
+    const good = new Map<string, { message: MessageShape<DescMessage>; bytes: Uint8Array; index: number }>();
+    const errors: string[] = [];
+    const rejected = new Set<string>();
+    const seen = new Set<string>();
+    items.forEach(({ any, name }, index) => {
+      // SotW resends everything: bytes we already hold were decoded and validated before.
+      const knownName = any && any.typeUrl === this.type.typeUrl ? this.byContent.get(ClientTypeState.contentKey(any.value)) : undefined;
+      const held = knownName !== undefined && (name === undefined || name === knownName) ? this.resources.get(knownName) : undefined;
+      const decoded: DecodedResource = held ? { ok: true, name: held.name, message: held.message, problems: [] } : decodeResource(this.type, any, name);
+      const label = decoded.name ? `${this.type.short} ${decoded.name}` : `${this.type.short} resource #${index}`;
+      if (decoded.name !== undefined && seen.has(decoded.name)) {
+        errors.push(`${label}: duplicate name in one response`);
+        rejected.add(decoded.name);
+        good.delete(decoded.name);
+        return;
+      }
+      if (decoded.name !== undefined) seen.add(decoded.name);
+      if (!decoded.ok) {
+        errors.push(`${label}: ${decoded.error}`);
+        if (decoded.name) rejected.add(decoded.name);
+      } else if (decoded.problems.length > 0) {
+        errors.push(`${label}: ${decoded.problems.join('; ')}`);
+        rejected.add(decoded.name);
+      } else if (!rejected.has(decoded.name)) {
+        good.set(decoded.name, { message: decoded.message, bytes: any!.value, index });
+      }
+    });
+    return { good, errors, rejected };
+  }
+
+  /** SotW: a response holds every resource of the type (LDS/CDS) or the requested ones (EDS/RDS). */
+  applySotw(res: DiscoveryResponse): ApplyResult {
+    const { good, errors, rejected } = this.sort(res.resources.map((any) => ({ any })));
+    let changed = false;
+    for (const [name, r] of good) {
+      if (this.wants(name)) changed = this.put(name, r.message, r.bytes, res.versionInfo) || changed;
+    }
+    if (this.type.allResourcesRequired) {
+      // Absent from a full response = deleted; a rejected update keeps the old copy.
+      for (const name of [...this.resources.keys()]) {
+        if (!good.has(name) && !rejected.has(name)) changed = this.drop(name) || changed;
+      }
+    }
+    this.finish(errors.length === 0, res.versionInfo, res.nonce);
+    return { changed, errors, rejected: [...rejected] };
+  }
+
+  /** Delta: resources are upserts, removed_resources deletions. */
+  applyDelta(res: DeltaDiscoveryResponse): ApplyResult {
+    const withBody = res.resources.filter((r) => r.resource !== undefined);
+    const { good, errors, rejected } = this.sort(withBody.map((r) => ({ any: r.resource, name: r.name || undefined })));
+    let changed = false;
+    for (const [name, r] of good) {
+      if (this.wants(name)) changed = this.put(name, r.message, r.bytes, withBody[r.index]!.version) || changed;
+    }
+    for (const name of res.removedResources) {
+      if (this.drop(name)) changed = true;
+      if (!this.type.wildcard && this.subscribed.has(name) && !this.missing.has(name)) {
+        this.missing.add(name);
+        changed = true;
+      }
+    }
+    this.finish(errors.length === 0, res.systemVersionInfo || res.nonce, res.nonce);
+    return { changed, errors, rejected: [...rejected] };
+  }
+
+  private finish(accepted: boolean, version: string, nonce: string): void {
+    if (accepted) this.version = version;
+    this.nonce = nonce;
+    this.synced = true;
+  }
+
+  /** Replaces the subscription; returns names added and removed (their held copies are dropped). */
+  resubscribe(names: Set<string>): { added: string[]; removed: string[] } {
+    const added = [...names].filter((n) => !this.subscribed.has(n));
+    const removed = [...this.subscribed].filter((n) => !names.has(n));
+    for (const n of added) this.subscribed.add(n);
+    for (const n of removed) {
+      this.subscribed.delete(n);
+      this.drop(n);
+      this.missing.delete(n);
+    }
+    return { added, removed };
+  }
+
+  /** Named subscriptions neither received nor known missing (what the initial sync waits for). */
+  pending(): string[] {
+    return [...this.subscribed].filter((n) => !this.resources.has(n) && !this.missing.has(n));
+  }
+
+  /** Versions of held resources, for Delta's initial_resource_versions on reconnect. */
+  heldVersions(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [name, r] of this.resources) if (this.wants(name)) out[name] = r.version;
+    return out;
+  }
+}

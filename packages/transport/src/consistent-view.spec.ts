@@ -1,0 +1,66 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import { AnySchema } from '@bufbuild/protobuf/wkt';
+import { DeltaDiscoveryResponseSchema, TypeUrl, type XdsTypeUrl } from '@amesh/proto';
+import { cla, edsCluster, rdsListener, routeConfig } from '../test/fixtures.js';
+import { ClientTypeState } from './client-type-state.js';
+import { computeView, emptyView, initialSyncComplete, sameView, snapshotOf } from './consistent-view.js';
+import { RESOURCE_TYPES } from './resource-types.js';
+
+function states(): Map<XdsTypeUrl, ClientTypeState> {
+  return new Map(RESOURCE_TYPES.map((t) => [t.typeUrl, new ClientTypeState(t)]));
+}
+
+function give(s: Map<XdsTypeUrl, ClientTypeState>, typeUrl: XdsTypeUrl, messages: unknown[], removed: string[] = []): void {
+  const type = RESOURCE_TYPES.find((t) => t.typeUrl === typeUrl)!;
+  const state = s.get(typeUrl)!;
+  for (const m of messages) if (!type.wildcard) state.subscribed.add(type.nameOf(m as never));
+  state.applyDelta(
+    create(DeltaDiscoveryResponseSchema, {
+      typeUrl,
+      nonce: 'n',
+      removedResources: removed,
+      resources: messages.map((m) => ({ name: type.nameOf(m as never), version: 'v', resource: create(AnySchema, { typeUrl, value: toBinary(type.schema, m as never) }) })),
+    }),
+  );
+}
+
+describe('consistent view', () => {
+  it('waits for the initial sync: clusters need endpoints, listeners their routes', () => {
+    const s = states();
+    give(s, TypeUrl.Cluster, [edsCluster('a')]);
+    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r')]);
+    s.get(TypeUrl.ClusterLoadAssignment)!.subscribed.add('a');
+    s.get(TypeUrl.RouteConfiguration)!.subscribed.add('r');
+    expect(initialSyncComplete(s)).toBe(false);
+    give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1'])]);
+    expect(initialSyncComplete(s)).toBe(false);
+    give(s, TypeUrl.RouteConfiguration, [routeConfig('r', 'a')]);
+    expect(initialSyncComplete(s)).toBe(true);
+    const snap = snapshotOf(computeView(s, emptyView()), s);
+    expect(snap.resources.clusters.map((c) => c.name)).toEqual(['a']);
+    expect(snap.resources.routeConfigurations.map((r) => r.name)).toEqual(['r']);
+    expect(snap.received).toHaveLength(4);
+  });
+
+  it('warms per resource: a new cluster waits for its endpoints, an updated listener keeps its old copy until its new routes arrive', () => {
+    const s = states();
+    give(s, TypeUrl.Cluster, [edsCluster('a')]);
+    give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1'])]);
+    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r1')]);
+    give(s, TypeUrl.RouteConfiguration, [routeConfig('r1', 'a')]);
+    const v1 = computeView(s, emptyView());
+    give(s, TypeUrl.Cluster, [edsCluster('b')]);
+    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r2')]);
+    const v2 = computeView(s, v1);
+    expect([...v2.clusters.keys()]).toEqual(['a']);
+    expect(v2.listeners.get('l')).toBe(v1.listeners.get('l'));
+    expect(sameView(v1, v2)).toBe(true);
+    give(s, TypeUrl.RouteConfiguration, [routeConfig('r2', 'a')]);
+    s.get(TypeUrl.ClusterLoadAssignment)!.missing.add('b');
+    const v3 = computeView(s, v2);
+    expect([...v3.clusters.keys()].sort()).toEqual(['a', 'b']);
+    expect(v3.clusters.get('b')!.endpoints).toBeUndefined();
+    expect(v3.listeners.get('l')!.routes.map((r) => r.name)).toEqual(['r2']);
+    expect(sameView(v2, v3)).toBe(false);
+  });
+});

@@ -1,0 +1,198 @@
+// npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 100]
+// The whole agent as a real child process (amesh-sidecar run) against our ADS server: time to ready,
+// RSS after the initial sync, and push-to-applied latency for one endpoint change, measured from the
+// moment the server has the new snapshot to the agent's "snapshot applied" log line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { TypeUrl } from '@amesh/proto';
+import { NginxServer } from '@amesh/storage/testing';
+import { AdsServer, buildResourceSnapshot } from '@amesh/transport';
+import { generateMesh, type GeneratedMesh } from './mesh-generator.js';
+
+const SIDECAR_BIN = path.resolve(__dirname, '..', '..', '..', 'apps', 'sidecar', 'bin', 'amesh-sidecar.js');
+const STORAGES = ['memory', 'shdict'] as const;
+type StorageName = (typeof STORAGES)[number];
+
+function option(args: readonly string[], name: string, fallback: string): string {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+}
+
+interface AppliedLine {
+  changes: number;
+  translateMs: number;
+  applyMs: number;
+  versions: Record<string, string>;
+}
+
+/** The agent's JSON log on stderr, as events: every "snapshot applied" line and readiness. */
+class AgentProcess {
+  private buffer = '';
+  private waiters: {
+    test: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+    reject: (err: Error) => void;
+  }[] = [];
+  readonly started = performance.now();
+  private tail = '';
+
+  constructor(readonly child: ChildProcess) {
+    child.once('exit', (code) => {
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`agent exited (${code}):\n${this.tail}`));
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.buffer += d.toString();
+      let nl: number;
+      while ((nl = this.buffer.indexOf('\n')) >= 0) {
+        const text = this.buffer.slice(0, nl);
+        this.buffer = this.buffer.slice(nl + 1);
+        this.tail = (this.tail + text + '\n').slice(-4000);
+        let line: Record<string, unknown>;
+        try {
+          line = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          continue;
+        }
+        for (const w of [...this.waiters]) {
+          if (w.test(line)) {
+            this.waiters.splice(this.waiters.indexOf(w), 1);
+            w.resolve(line);
+          }
+        }
+      }
+    });
+  }
+
+  /** Resolves with the first log line (from now on) passing `test`; rejects after timeoutMs. */
+  next(what: string, test: (line: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; agent log tail:\n${this.tail}`)), timeoutMs);
+      this.waiters.push({
+        test,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(new Error(`${err.message} (while waiting for ${what})`));
+        },
+      });
+    });
+  }
+
+  rssMb(): number {
+    const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+    return kb / 1024;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const done = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    await done;
+    clearTimeout(timer);
+  }
+}
+
+/** One unlabelled sample from the agent's /metrics. */
+async function metricValue(statusUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${statusUrl}/metrics`)).text();
+  const m = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Points service `svc`'s first endpoint at a fresh address (a real endpoint change every time). */
+function moveEndpoint(mesh: GeneratedMesh, svc: number, round: number): void {
+  const lb = mesh.clusterLoadAssignments[svc]!.endpoints[0]!.lbEndpoints[0]!;
+  if (lb.hostIdentifier.case !== 'endpoint') throw new Error('generated endpoint expected');
+  const addr = lb.hostIdentifier.value.address!.address;
+  if (addr.case !== 'socketAddress') throw new Error('socket address expected');
+  addr.value.address = `10.250.${(round >> 8) & 255}.${round & 255}`;
+}
+
+async function runOne(services: number, storage: StorageName, pushes: number): Promise<string> {
+  const mesh = generateMesh({ services });
+  const resources = { ...mesh, secrets: [] };
+  const server = new AdsServer();
+  server.cache.setDefaultSnapshot(buildResourceSnapshot(resources));
+  const port = await server.listen(0, '127.0.0.1');
+  const nginx = storage === 'shdict' ? await NginxServer.start({ configDictSize: '512m', workers: 1 }) : undefined;
+  const spec = nginx ? `shdict:${nginx.socketPath}` : 'memory';
+  const child = spawn(
+    process.execPath,
+    [SIDECAR_BIN, 'run', '--xds', `grpc://127.0.0.1:${port}`, '--storage', spec, '--status-port', '0', '--status-host', '127.0.0.1', '--log-level', 'debug'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', POD_NAME: 'bench-0', POD_NAMESPACE: 'default', INSTANCE_IP: '10.255.0.1' } },
+  );
+  const agent = new AgentProcess(child);
+  try {
+    const started = agent.next('the status server', (l) => l.msg === 'amesh-sidecar started', 120_000);
+    const ready = await agent.next('readiness', (l) => l.msg === 'first complete snapshot written; ready', 600_000);
+    const statusUrl = (await started).url as string;
+    const readyMs = performance.now() - agent.started;
+    await new Promise((r) => setTimeout(r, 1000));
+    const rss = agent.rssMb();
+    const heapMb = (await metricValue(statusUrl, 'nodejs_heap_size_used_bytes')) / 1048576;
+    const samples: number[] = [];
+    const translate: number[] = [];
+    const apply: number[] = [];
+    const objectsWritten = new Set<number>();
+    let versionBumps = 0;
+    for (let round = 1; round <= pushes; round++) {
+      moveEndpoint(mesh, (round * 7919) % services, round);
+      // Packing the snapshot is the server's work (istiod's), kept out of the timing.
+      const snapshot = buildResourceSnapshot(resources);
+      const edsVersion = snapshot.get(TypeUrl.ClusterLoadAssignment)!.version;
+      const versionBefore = nginx ? await nginx.version() : undefined;
+      const applied = agent.next(
+        `EDS version ${edsVersion} to be applied`,
+        (l) => l.msg === 'snapshot applied' && (l.versions as Record<string, string> | undefined)?.[TypeUrl.ClusterLoadAssignment] === edsVersion,
+        60_000,
+      );
+      const t0 = performance.now();
+      server.cache.setDefaultSnapshot(snapshot);
+      const line = (await applied) as unknown as AppliedLine;
+      samples.push(performance.now() - t0);
+      translate.push(line.translateMs);
+      apply.push(line.applyMs);
+      objectsWritten.add(line.changes);
+      if (nginx && (await nginx.version()) !== versionBefore) versionBumps++;
+    }
+    const sorted = [...samples].sort((a, b) => a - b);
+    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+    const oneObject = objectsWritten.size === 1 && objectsWritten.has(1);
+    return [
+      `${services} services, ${storage}: ready in ${(readyMs / 1000).toFixed(2)} s (${ready.objects as number} objects), RSS ${rss.toFixed(0)} MB after sync (JS heap used ${heapMb.toFixed(0)} MB)`,
+      `  push-to-applied (one endpoint change, ${pushes} pushes): p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`,
+      `  inside the agent (p50): translate ${med(translate).toFixed(1)} ms, diff+apply ${med(apply).toFixed(1)} ms`,
+      `  objects written per change: ${[...objectsWritten].join(',')} -> ${oneObject ? 'exactly one object' : 'NOT one object'}` +
+        (nginx ? `; shared-dict version bumped on ${versionBumps}/${pushes} changes` : ''),
+    ].join('\n');
+  } finally {
+    await agent.stop();
+    await server.close();
+    await nginx?.stop();
+  }
+}
+
+export async function main(args: readonly string[]): Promise<void> {
+  const sizes = option(args, 'sizes', '1000,10000').split(',').map(Number);
+  const storages = option(args, 'storages', STORAGES.join(',')).split(',') as StorageName[];
+  for (const s of storages) if (!STORAGES.includes(s)) throw new Error(`unknown storage "${s}"; use ${STORAGES.join(',')}`);
+  for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes: "${n}" is not a positive integer`);
+  const pushes = Number(option(args, 'pushes', '100'));
+  if (!fs.existsSync(path.join(path.dirname(SIDECAR_BIN), '..', 'dist', 'cli', 'main.js'))) {
+    throw new Error('apps/sidecar is not built: run `npm run build` (npm run bench does)');
+  }
+  console.log(`sidecar bench: amesh-sidecar run as a child process; sizes ${sizes.join(', ')}; storages ${storages.join(', ')}; ${pushes} pushes each`);
+  for (const services of sizes) for (const storage of storages) console.log(await runOne(services, storage, pushes));
+}
