@@ -87,6 +87,8 @@ function translateChain(
         const hcm = anyUnpack(any, HttpConnectionManagerSchema);
         if (!hcm) break;
         const filterDefaults = httpFilterDefaults(hcm.httpFilters, `${fAt}.typed_config.http_filters`, report);
+        // Envoy then matches domains without the Host port, as APISIX's $host does.
+        const hostPortIgnored = hcm.stripMatchingHostPort || (hcm.stripPortMode.case === 'stripAnyHostPort' && hcm.stripPortMode.value);
         const rs = hcm.routeSpecifier;
         if (rs.case === 'rds') {
           const name = rs.value.routeConfigName;
@@ -99,7 +101,7 @@ function translateChain(
           const key = `${scopeAddress ?? ''}\u0000${port}\u0000${name}`;
           if (seenScopes.has(key)) break;
           seenScopes.add(key);
-          side.scopes.push({ listener: l.name, port, address: scopeAddress, routeConfig: rc, filterDefaults, reportKind: 'RouteConfiguration', reportName: name, reportPrefix: '' });
+          side.scopes.push({ listener: l.name, port, address: scopeAddress, routeConfig: rc, filterDefaults, hostPortIgnored, reportKind: 'RouteConfiguration', reportName: name, reportPrefix: '' });
         } else if (rs.case === 'routeConfig') {
           const rc = rs.value;
           // Chains told apart by TLS/ALPN only (Istio's inbound tls/plaintext twins) carry the same
@@ -118,6 +120,7 @@ function translateChain(
             port,
             address: scopeAddress,
             filterDefaults,
+            hostPortIgnored,
             routeConfig: rc.name ? rc : { ...rc, name: `${l.name}/${at}` },
             reportKind: 'Listener',
             reportName: l.name,

@@ -1,10 +1,11 @@
 import type { ApisixRoute } from './apisix-types.js';
+import { hasKeys } from './has-keys.js';
 import { stableId } from './ids.js';
 import { trafficSplitPlugin } from './plugins/traffic-split.js';
 import { ANY_URIS, nativeUris, routePriority, TERMINAL_PRIORITY } from './route-ordering.js';
 import { scopeKey as fallScope, scopeVars, type PortMatch } from './listener-scope.js';
 import type { RouteDraft, VhostDraft } from './route-translator.js';
-import { truncate } from './upstream-variants.js';
+import { fitName, MAX_DESC_LENGTH, MAX_NAME_LENGTH } from './upstream-variant.js';
 
 export type { PortMatch };
 
@@ -48,8 +49,8 @@ export function emitRoutes(vhosts: readonly VhostDraft[], portMatch: PortMatch):
       if (g.hosts && !v.catchAll && canFallThrough(v)) {
         const r: ApisixRoute = {
           id: stableId('r', scopeKey, v.vhostKey, '#terminal'),
-          name: truncate(`${v.vhostKey}/#no-route`, 100),
-          desc: truncate(`404 when no route of ${where} matches (no fallthrough to other hosts)`, 256),
+          name: fitName(`${v.vhostKey}/#no-route`, MAX_NAME_LENGTH),
+          desc: fitName(`404 when no route of ${where} matches (no fallthrough to other hosts)`, MAX_DESC_LENGTH),
           uris: [...ANY_URIS],
           hosts: g.hosts,
           priority: TERMINAL_PRIORITY,
@@ -88,8 +89,8 @@ function emitRoute(
   const vars = pathVars.length || m.vars.length ? [...portVars, ...pathVars, ...m.vars] : portVars.slice();
   const r: ApisixRoute = {
     id: stableId('r', scopeKey, v.vhostKey, d.idKey, g.tag),
-    name: truncate(d.name, 100),
-    desc: truncate(`${where}.routes[${d.index}]${g.hosts ? '' : ' (any host)'}`, 256),
+    name: fitName(d.name, MAX_NAME_LENGTH),
+    desc: fitName(`${where}.routes[${d.index}]${g.hosts ? '' : ' (any host)'}`, MAX_DESC_LENGTH),
     uris: ordered ? [...ANY_URIS] : nativeUris(m.key),
     priority: routePriority(i, n),
   };
@@ -102,9 +103,4 @@ function emitRoute(
   if (d.timeout) r.timeout = d.timeout;
   if (d.websocket) r.enable_websocket = true;
   return r;
-}
-
-function hasKeys(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
 }

@@ -13,43 +13,28 @@ import type { PathKey } from './route-match.js';
  */
 export type OrderingMode = 'native' | 'ordered';
 
-/** radixtree's order of keys: exact beats prefix, longer prefix beats shorter. */
-function specificity(k: PathKey): number {
-  switch (k.kind) {
-    case 'exact':
-      return Number.MAX_SAFE_INTEGER;
-    case 'prefix':
-      return k.prefix.length;
-    default:
-      return 1; // `/*`
-  }
-}
-
-function keyText(k: PathKey): string {
-  return k.kind === 'exact' ? k.uri : k.kind === 'prefix' ? k.prefix : '/';
-}
-
-/** Can a path match both keys? (prefix/any keys are prefixes; exact keys single paths.) */
-function overlaps(earlier: PathKey, later: PathKey): boolean {
-  if (earlier.kind === 'exact' && later.kind === 'exact') return earlier.uri === later.uri;
-  if (earlier.kind === 'exact') return earlier.uri.startsWith(keyText(later));
-  return keyText(later).startsWith(keyText(earlier));
-}
-
 /**
  * `native` when APISIX's key order never puts a later route before an earlier one that can
- * match the same path; `ordered` otherwise. Linear in the common case: it compares each route
- * only with earlier ones, and stops at the first conflict.
+ * match the same path; `ordered` otherwise. A later route overtakes an earlier one when its key is
+ * more specific and the earlier key is a prefix of it: an exact uri under an earlier prefix, a
+ * longer prefix under an earlier shorter one, anything under an earlier `/*`. Linear in the total
+ * key length: each key is checked against the set of earlier prefixes.
  */
 export function orderingMode(keys: readonly PathKey[]): OrderingMode {
-  for (let j = 1; j < keys.length; j++) {
-    const kj = keys[j]!;
-    const sj = specificity(kj);
-    if (sj === 1) continue; // `/*` is never tried before anything else
-    for (let i = 0; i < j; i++) {
-      const ki = keys[i]!;
-      if (specificity(ki) < sj && overlaps(ki, kj)) return 'ordered';
+  const earlierPrefixes = new Set<string>();
+  for (const k of keys) {
+    if (k.kind === 'any') {
+      earlierPrefixes.add('/');
+      continue;
     }
+    const text = k.kind === 'exact' ? k.uri : k.prefix;
+    if (earlierPrefixes.size > 0) {
+      // An exact uri is overtaken by an earlier prefix of any length up to itself; a prefix
+      // only by a strictly shorter one (equal prefixes share a node, where priority keeps order).
+      const last = k.kind === 'exact' ? text.length : text.length - 1;
+      for (let n = 1; n <= last; n++) if (earlierPrefixes.has(text.slice(0, n))) return 'ordered';
+    }
+    if (k.kind === 'prefix') earlierPrefixes.add(text);
   }
   return 'native';
 }

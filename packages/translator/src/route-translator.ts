@@ -1,8 +1,9 @@
 import type { Any } from '@bufbuild/protobuf/wkt';
-import type { RetryPolicy, Route, RouteAction, RouteConfiguration, VirtualHost } from '@amesh/proto';
+import type { HeaderValueOption, RetryPolicy, Route, RouteAction, RouteConfiguration, VirtualHost, WeightedCluster_ClusterWeight } from '@amesh/proto';
 import type { ApisixTimeout, ApisixUpstream } from './apisix-types.js';
 import type { FieldIssue } from './field-issue.js';
 import { durationSeconds as seconds } from './duration.js';
+import { hasKeys } from './has-keys.js';
 import { corsPlugin } from './plugins/cors.js';
 import { directResponsePlugin } from './plugins/fault-injection.js';
 import { mergeHeaderMutations, requestHeadersConfig, responseHeadersConfig, type HeaderSource } from './plugins/header-mutation.js';
@@ -24,6 +25,8 @@ export interface HttpScope {
   readonly address?: string;
   /** For wildcard scopes: addresses that have their own listener on this port. */
   excludeAddresses?: string[];
+  /** The HCM strips the Host port before matching domains (strip_matching/any_host_port). */
+  readonly hostPortIgnored?: boolean;
   /** Filter-level configs of the HCM's http_filters (fault, local_ratelimit), by filter name. */
   readonly filterDefaults?: { readonly [filter: string]: Any };
   readonly routeConfig: RouteConfiguration;
@@ -52,7 +55,6 @@ export interface RouteDraft {
   readonly weighted?: readonly { ref: UpstreamRef; weight: number }[];
   readonly timeout?: ApisixTimeout;
   readonly websocket: boolean;
-  readonly path: string;
 }
 
 export interface VhostDraft {
@@ -88,6 +90,8 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
   const out: VhostDraft[] = [];
   const seenVhostNames = new Set<string>();
   const report = (issue: FieldIssue) => ctx.issue(scope, scope.reportPrefix ? { ...issue, path: scope.reportPrefix + issue.path } : issue);
+  if (rc.internalOnlyHeaders.length) report({ path: 'internal_only_headers', severity: 'ignored', reason: 'internal-only headers are not stripped from external requests' });
+  if (rc.requestMirrorPolicies.length) report({ path: 'request_mirror_policies', severity: 'ignored', reason: 'route-configuration-wide mirroring not translated (route and vhost level are)' });
   for (let i = 0; i < rc.virtualHosts.length; i++) {
     const vh = rc.virtualHosts[i]!;
     const at = `virtual_hosts[${i}]`;
@@ -95,7 +99,7 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
       const vhostKey = seenVhostNames.has(vh.name) ? `${vh.name}#${i}` : vh.name;
       seenVhostNames.add(vh.name);
       const issues: FieldIssue[] = [];
-      const { hosts, anyHost } = vhostHosts(vh.domains, scope.port, ctx.claimScope(scope), `${rc.name}/${vhostKey}`, ctx.claims, `${at}.domains`, issues, rc.ignorePortInHostMatching);
+      const { hosts, anyHost } = vhostHosts(vh.domains, scope.port, ctx.claimScope(scope), `${rc.name}/${vhostKey}`, ctx.claims, `${at}.domains`, issues, rc.ignorePortInHostMatching || scope.hostPortIgnored === true);
       issues.forEach(report);
       if (!hosts.length && !anyHost) {
         report({ path: at, severity: 'dropped', reason: 'virtual host has no domain APISIX can match' });
@@ -119,7 +123,7 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
         rIssues.forEach(report);
         if (draft) routes.push(draft);
       }
-      const mode = orderingMode(routes.map((d) => d.match.key));
+      const mode = routes.length < 2 ? 'native' : orderingMode(routes.map((d) => d.match.key));
       const catchAll = routes.some(
         (d) => d.match.key.kind === 'prefix' && d.match.key.prefix === '/' && d.match.vars.length === 0 && d.match.keyVars.length === 0,
       );
@@ -136,6 +140,9 @@ function vhostUnsupported(vh: VirtualHost, at: string, report: (i: FieldIssue) =
   if (vh.rateLimits.length) report({ path: `${at}.rate_limits`, severity: 'ignored', reason: 'global rate limit service not supported' });
   if (vh.hedgePolicy) report({ path: `${at}.hedge_policy`, severity: 'ignored', reason: 'no request hedging in APISIX' });
   if (vh.matcher) report({ path: `${at}.matcher`, severity: 'ignored', reason: 'generic matcher tree not supported' });
+  if (vh.includeRequestAttemptCount || vh.includeAttemptCountInResponse) {
+    report({ path: `${at}.include_request_attempt_count`, severity: 'ignored', reason: 'x-envoy-attempt-count is not added' });
+  }
 }
 
 function translateRoute(
@@ -158,7 +165,7 @@ function translateRoute(
   }
   const name = `${vh.name}/${r.name || index}`;
   const plugins: Record<string, Record<string, unknown>> = {};
-  const base = { index, idKey, name, match, plugins, path: at, websocket: false };
+  const base = { index, idKey, name, match, plugins, websocket: false };
 
   // Plugins from typed_per_filter_config (route entries replace vhost entries of the same filter).
   const filterDefaults = scope.filterDefaults ?? {};
@@ -175,12 +182,14 @@ function translateRoute(
       ),
     );
   }
-  const hasResponseHeaders = hasResponseMutations(r) || hasResponseMutations(vh) || hasResponseMutations(rc);
-  const responseSources: HeaderSource[] = !hasResponseHeaders ? [] : [
+  const wcHeaders = weightedClusterHeaders(r, `${at}.route.weighted_clusters`, issues);
+  const hasResponseHeaders = hasResponseMutations(r) || hasResponseMutations(vh) || hasResponseMutations(rc) || (wcHeaders && hasResponseMutations(wcHeaders.cluster));
+  const responseSources: HeaderSource[] = !hasResponseHeaders ? [] : specificLast(rc, [
+    ...(wcHeaders ? [{ toAdd: wcHeaders.cluster.responseHeadersToAdd, toRemove: wcHeaders.cluster.responseHeadersToRemove, at: wcHeaders.at, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' }] : []),
     { toAdd: r.responseHeadersToAdd, toRemove: r.responseHeadersToRemove, at: `${at}.`, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
     { toAdd: vh.responseHeadersToAdd, toRemove: vh.responseHeadersToRemove, at: `${vhAt}.`, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
     { toAdd: rc.responseHeadersToAdd, toRemove: rc.responseHeadersToRemove, at: '', addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
-  ];
+  ]);
   const respMutation = mergeHeaderMutations(responseSources, issues);
   if (respMutation) {
     const headers = responseHeadersConfig(respMutation, issues, `${at}.response_headers_to_add`);
@@ -205,7 +214,7 @@ function translateRoute(
       return base;
     }
     case 'route':
-      return routeActionDraft(r, action.value, base, vh, rc, vhAt, at, ctx, issues);
+      return routeActionDraft(r, action.value, base, vh, rc, wcHeaders, vhAt, at, ctx, issues);
     default:
       issues.push({ path: at, severity: 'dropped', reason: `action ${action.case ? snake(action.case) : '(none)'} has no APISIX equivalent` });
       return undefined;
@@ -218,6 +227,7 @@ function routeActionDraft(
   base: Omit<RouteDraft, 'upstream' | 'weighted' | 'timeout'>,
   vh: VirtualHost,
   rc: RouteConfiguration,
+  wcHeaders: WeightedClusterHeaders | undefined,
   vhAt: string,
   routeAt: string,
   ctx: RouteSideContext,
@@ -239,9 +249,6 @@ function routeActionDraft(
       wc.clusters.forEach((c, k) => {
         const cAt = `${at}.weighted_clusters.clusters[${k}]`;
         if (c.clusterHeader) issues.push({ path: `${cAt}.cluster_header`, severity: 'dropped', reason: 'cluster from a header is not supported' });
-        if (c.requestHeadersToAdd.length || c.requestHeadersToRemove.length || c.responseHeadersToAdd.length || c.responseHeadersToRemove.length) {
-          issues.push({ path: cAt, severity: 'ignored', reason: 'per-cluster header changes cannot follow traffic-split choices' });
-        }
         if (Object.keys(c.typedPerFilterConfig).length) issues.push({ path: `${cAt}.typed_per_filter_config`, severity: 'ignored', reason: 'per-cluster filter config not supported' });
         if (c.hostRewriteSpecifier.case) issues.push({ path: `${cAt}.host_rewrite_literal`, severity: 'ignored', reason: 'per-cluster host rewrite not supported' });
         if (c.metadataMatch) issues.push({ path: `${cAt}.metadata_match`, severity: 'ignored', reason: 'subset load balancing not supported' });
@@ -286,7 +293,7 @@ function routeActionDraft(
   dedupeIssues(issues);
 
   // Timeouts: Envoy's route timeout (default 15 s, 0 = none) and idle timeout -> route timeout.
-  const total = a.timeout === undefined ? DEFAULT_ROUTE_TIMEOUT : seconds(a.timeout)!;
+  const total = a.timeout === undefined ? DEFAULT_ROUTE_TIMEOUT : (seconds(a.timeout) ?? 0);
   const idle = seconds(a.idleTimeout);
   let timeout: ApisixTimeout | undefined;
   const rw = idle && idle > 0 ? (total > 0 ? Math.min(idle, total) : idle) : total;
@@ -299,20 +306,21 @@ function routeActionDraft(
 
   // Request side: rewrite + header changes -> proxy-rewrite.
   const rewrite = rewriteConfig(a, base.match, at, issues);
-  const hasRequestHeaders = hasRequestMutations(r) || hasRequestMutations(vh) || hasRequestMutations(rc);
+  const hasRequestHeaders = hasRequestMutations(r) || hasRequestMutations(vh) || hasRequestMutations(rc) || (wcHeaders !== undefined && hasRequestMutations(wcHeaders.cluster));
   const reqMutation = !hasRequestHeaders ? undefined : mergeHeaderMutations(
-    [
+    specificLast(rc, [
+      ...(wcHeaders ? [{ toAdd: wcHeaders.cluster.requestHeadersToAdd, toRemove: wcHeaders.cluster.requestHeadersToRemove, at: wcHeaders.at, addField: 'request_headers_to_add', removeField: 'request_headers_to_remove' }] : []),
       { toAdd: r.requestHeadersToAdd, toRemove: r.requestHeadersToRemove, at: `${routeAt}.`, addField: 'request_headers_to_add', removeField: 'request_headers_to_remove' },
       { toAdd: vh.requestHeadersToAdd, toRemove: vh.requestHeadersToRemove, at: `${vhAt}.`, addField: 'request_headers_to_add', removeField: 'request_headers_to_remove' },
       { toAdd: rc.requestHeadersToAdd, toRemove: rc.requestHeadersToRemove, at: '', addField: 'request_headers_to_add', removeField: 'request_headers_to_remove' },
-    ],
+    ]),
     issues,
   );
   if (reqMutation) {
     const headers = requestHeadersConfig(reqMutation);
     if (Object.keys(headers).length) rewrite.headers = headers;
   }
-  if (Object.keys(rewrite).length) plugins['proxy-rewrite'] = rewrite;
+  if (hasKeys(rewrite)) plugins['proxy-rewrite'] = rewrite;
 
   const mirror = proxyMirrorPlugin(
     a.requestMirrorPolicies.length ? a.requestMirrorPolicies : vh.requestMirrorPolicies,
@@ -328,22 +336,27 @@ function routeActionDraft(
   }
 
   let websocket = false;
-  a.upgradeConfigs.forEach((u, k) => {
+  for (let k = 0; k < a.upgradeConfigs.length; k++) {
+    const u = a.upgradeConfigs[k]!;
     if (u.upgradeType.toLowerCase() === 'websocket' && u.enabled !== false) websocket = true;
     else issues.push({ path: `${at}.upgrade_configs[${k}]`, severity: 'ignored', reason: `upgrade ${u.upgradeType} not supported` });
-  });
+  }
   if (a.hedgePolicy) issues.push({ path: `${at}.hedge_policy`, severity: 'ignored', reason: 'no request hedging in APISIX' });
   if (a.rateLimits.length) issues.push({ path: `${at}.rate_limits`, severity: 'ignored', reason: 'global rate limit service not supported' });
   if (a.internalRedirectPolicy) issues.push({ path: `${at}.internal_redirect_policy`, severity: 'ignored', reason: 'internal redirects not supported' });
   if (a.maxStreamDuration) issues.push({ path: `${at}.max_stream_duration`, severity: 'ignored', reason: 'no stream duration limit in APISIX' });
 
-  const draft: RouteDraft = {
-    ...base,
+  return {
+    index: base.index,
+    idKey: base.idKey,
+    name: base.name,
+    match: base.match,
+    plugins,
     websocket,
     timeout,
-    ...(refs.length === 1 ? { upstream: refs[0]!.ref } : { upstream: refs[0]!.ref, weighted: refs }),
+    upstream: refs[0]!.ref,
+    weighted: refs.length > 1 ? refs : undefined,
   };
-  return draft;
 }
 
 function dedupeIssues(issues: FieldIssue[]): void {
@@ -374,7 +387,38 @@ function hasResponseMutations(x: HeaderMutationFields): boolean {
   return x.responseHeadersToAdd.length > 0 || x.responseHeadersToRemove.length > 0;
 }
 
-function hasKeys(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
+/**
+ * Header sources come route, vhost, route configuration: applied in that order, the least
+ * specific wins on `set` (Envoy's default). most_specific_header_mutations_wins reverses it.
+ */
+function specificLast(rc: RouteConfiguration, sources: HeaderSource[]): HeaderSource[] {
+  return rc.mostSpecificHeaderMutationsWins ? sources.reverse() : sources;
+}
+
+interface WeightedClusterHeaders {
+  readonly cluster: WeightedCluster_ClusterWeight;
+  readonly at: string;
+}
+
+/**
+ * Header changes of weighted clusters can only be applied when they do not depend on the
+ * traffic-split choice: every cluster with a positive weight must carry the same ones. Then they
+ * are the most specific header source of the route; otherwise they are reported.
+ */
+function weightedClusterHeaders(r: Route, at: string, issues: FieldIssue[]): WeightedClusterHeaders | undefined {
+  if (r.action.case !== 'route' || r.action.value.clusterSpecifier.case !== 'weightedClusters') return undefined;
+  const clusters = r.action.value.clusterSpecifier.value.clusters;
+  const withChanges = clusters.findIndex((c) => hasRequestMutations(c) || hasResponseMutations(c));
+  if (withChanges < 0) return undefined;
+  const positive = clusters.map((c, k) => [c, k] as const).filter(([c]) => (c.weight ?? 0) > 0);
+  const sig = (c: WeightedCluster_ClusterWeight) =>
+    JSON.stringify([c.requestHeadersToAdd.map(headerSig), c.requestHeadersToRemove, c.responseHeadersToAdd.map(headerSig), c.responseHeadersToRemove]);
+  const first = positive[0];
+  if (first && positive.every(([c]) => sig(c) === sig(first[0]))) return { cluster: first[0], at: `${at}.clusters[${first[1]}].` };
+  issues.push({ path: `${at}.clusters[${withChanges}]`, severity: 'ignored', reason: 'per-cluster header changes differ between clusters and cannot follow traffic-split choices' });
+  return undefined;
+}
+
+function headerSig(h: HeaderValueOption): unknown[] {
+  return [h.header?.key, h.header?.value, h.append, h.appendAction];
 }

@@ -145,13 +145,14 @@ describe('Envoy Gateway route goldens', () => {
     expectSameDecisions(f, f.xds.routeConfigurations[0]!, 80);
   });
 
-  test('weighted backends: traffic-split 8:2; per-cluster header filters reported', async () => {
+  test('weighted backends: traffic-split 8:2; per-cluster headers applied when choice-independent, else reported', async () => {
     const f = await fixture('envoy-gateway/http-route-weighted-backend-with-filters.routes.yaml');
     const r = one(f, 'first-listener/*/second-route');
     const split = r.plugins!['traffic-split'] as { rules: { weighted_upstreams: { upstream_id: string; weight: number }[] }[] };
     expect(split.rules[0]!.weighted_upstreams.map((w) => w.weight)).toEqual([8, 2]);
     expect(new Set(split.rules[0]!.weighted_upstreams.map((w) => w.upstream_id)).size).toBe(2);
-    expect(f.out.report.filter((i) => i.reason.includes('per-cluster header changes'))).toHaveLength(2);
+    expect(one(f, 'first-listener/*/first-route').plugins!['proxy-rewrite']).toEqual({ headers: { set: { 'add-header-3': 'some-value' } } });
+    expect(f.out.report.filter((i) => i.reason.includes('per-cluster header changes')).map((i) => i.path)).toEqual(['virtual_hosts[0].routes[1].route.weighted_clusters.clusters[0]']);
     expectSameDecisions(f, f.xds.routeConfigurations[0]!, 80);
   });
 

@@ -14,8 +14,8 @@ import { httpListener, resources, routeConfig, staticCluster, type RouteInit, ty
 const PORTS = [80, 8080];
 const HOSTS = ['a.example', 'b.example', 'c.other'];
 const DOMAINS = ['a.example', 'b.example', 'c.other', '*.example', '*', '*.other'];
-const PREFIXES = ['', '/', '/api', '/api/', '/api/v1', '/apix', '/s', '/API'];
-const PATHS = ['/', '/api', '/api/', '/api/v1', '/api/v1/x', '/apix', '/API/V1', '/api/123', '/s/x.js', '/s', '/other', '/a.b'];
+const PREFIXES = ['', '/', '/api', '/api/', '/api/v1', '/apix', '/s', '/API', '/a.', '/a+b', '/x:y'];
+const PATHS = ['/', '/api', '/api/', '/api/v1', '/api/v1/x', '/apix', '/API/V1', '/api/123', '/s/x.js', '/s', '/other', '/a.b', '/aXb', '/a+b/c', '/x:y'];
 const REGEXES = ['/api/[0-9]+', '/a.*', '.*x', '/(api|s)/.+', '[/]s.*'];
 const HEADER_NAMES = ['x-a', 'x-b'];
 const VALUES = ['1', '2', 'ab', 'A.b', 'a+b'];

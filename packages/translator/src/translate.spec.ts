@@ -361,6 +361,34 @@ describe('actions', () => {
     expect(r.plugins!['response-rewrite']).toEqual({ headers: { add: ['x-resp: v'], remove: ['server'] } });
   });
 
+  test('weighted-cluster headers: applied when every positive cluster has the same, reported otherwise', () => {
+    const wc = (same: boolean) =>
+      only(
+        routesOf([
+          {
+            match: { pathSpecifier: { case: 'prefix', value: '/' } },
+            action: {
+              case: 'route',
+              value: {
+                clusterSpecifier: {
+                  case: 'weightedClusters',
+                  value: {
+                    clusters: [
+                      { name: 'c0', weight: 1, requestHeadersToAdd: [{ header: { key: 'x-w', value: '1' }, appendAction: 2 }] },
+                      { name: 'c1', weight: 1, requestHeadersToAdd: [{ header: { key: 'x-w', value: same ? '1' : '2' }, appendAction: 2 }] },
+                      { name: 'c2', weight: 0, responseHeadersToRemove: ['x-zero-weight-does-not-count'] },
+                    ],
+                  },
+                },
+              },
+            },
+          },
+        ]).routes,
+      );
+    expect(wc(true).plugins!['proxy-rewrite']).toEqual({ headers: { set: { 'x-w': '1' } } });
+    expect(wc(false).plugins!['proxy-rewrite']).toBeUndefined();
+  });
+
   test('header values with Envoy formatters are reported, not copied', () => {
     const { routes, report } = routesOf([prefixRoute('/', 'c0', { requestHeadersToAdd: [{ header: { key: 'x-peer', value: '%DOWNSTREAM_REMOTE_ADDRESS%' } }] })]);
     expect(only(routes).plugins?.['proxy-rewrite']).toBeUndefined();
@@ -694,5 +722,41 @@ describe('http filters of the connection manager', () => {
     expect(config.routes.find((r) => r.name === 'a/0')!.plugins!['fault-injection']).toEqual({ abort: { http_status: 503, percentage: 10 } });
     expect(config.routes.find((r) => r.name === 'a/1')!.plugins).toBeUndefined();
     expect(report).toContainEqual(expect.objectContaining({ kind: 'Listener', path: 'filter_chains[0].filters[0].typed_config.http_filters[1]', severity: 'ignored' }));
+  });
+});
+
+describe('route configuration and connection manager options', () => {
+  const withHeaders = (mostSpecificWins: boolean) =>
+    mesh80([], {
+      routeConfigurations: [
+        create(RouteConfigurationSchema, {
+          name: '80',
+          mostSpecificHeaderMutationsWins: mostSpecificWins,
+          internalOnlyHeaders: ['x-internal'],
+          virtualHosts: [
+            {
+              name: 'a',
+              domains: ['a.example', 'a.example:80'],
+              requestHeadersToAdd: [{ header: { key: 'x-who', value: 'vhost' }, appendAction: 2 }],
+              routes: [prefixRoute('/', 'c0', { requestHeadersToAdd: [{ header: { key: 'x-who', value: 'route' }, appendAction: 2 }] })],
+            },
+          ],
+        }),
+      ],
+    });
+
+  test('most_specific_header_mutations_wins decides whether the route or the vhost value is set', () => {
+    const set = (wins: boolean) => (only(run(withHeaders(wins)).config.routes).plugins!['proxy-rewrite'] as { headers: { set: Record<string, string> } }).headers.set;
+    expect(set(false)).toEqual({ 'x-who': 'vhost' });
+    expect(set(true)).toEqual({ 'x-who': 'route' });
+    expect(run(withHeaders(false)).report).toContainEqual(expect.objectContaining({ path: 'internal_only_headers', severity: 'ignored' }));
+  });
+
+  test('strip_any_host_port: bare domains match any port in Envoy too, nothing to report', () => {
+    const hcm = create(HttpConnectionManagerSchema, { statPrefix: 'x', routeSpecifier: { case: 'rds', value: { routeConfigName: '80' } }, stripPortMode: { case: 'stripAnyHostPort', value: true } });
+    const listener = httpListener(80, '80');
+    listener.filterChains[0]!.filters[0]!.configType = { case: 'typedConfig', value: anyPack(HttpConnectionManagerSchema, hcm) };
+    const { report } = run(mesh80([{ name: 'a', domains: ['a.example'], routes: [prefixRoute('/', 'c0')] }], { listeners: [listener] }));
+    expect(report).toEqual([]);
   });
 });

@@ -45,7 +45,7 @@ export function translate(xds: XdsResources, options: TranslateOptions = {}): Tr
     add('Cluster', '*', { path: '', severity: 'dropped', reason: `cluster translation failed: ${(e as Error).message}` });
     side = { upstreams: new Map(), complete: new Set(), passthrough: new Set(), ssls: [], report: [], info: new Map(), secrets: new Map() };
   }
-  report.push(...side.report);
+  for (const r of side.report) report.push(r);
 
   const usableBase = new Map<string, ApisixUpstream>();
   for (const [name, u] of side.upstreams) if (side.complete.has(name)) usableBase.set(name, u);
@@ -83,7 +83,8 @@ export function translate(xds: XdsResources, options: TranslateOptions = {}): Tr
   const vhosts: VhostDraft[] = [];
   for (const scope of scopes) {
     try {
-      vhosts.push(...translateRouteConfiguration(scope, { clusters, variants, claims, claimScope, issue: (s, i) => add(s.reportKind, s.reportName, i) }));
+      // A loop, not push(...): a route configuration may hold more vhosts than a call takes arguments.
+      for (const v of translateRouteConfiguration(scope, { clusters, variants, claims, claimScope, issue: (s, i) => add(s.reportKind, s.reportName, i) })) vhosts.push(v);
     } catch (e) {
       add(scope.reportKind, scope.reportName, { path: scope.reportPrefix, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
     }

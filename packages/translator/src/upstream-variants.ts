@@ -101,7 +101,3 @@ export class UpstreamVariants {
     return v.id;
   }
 }
-
-export function truncate(s: string, max: number): string {
-  return s.length <= max ? s : `${s.slice(0, max - 3)}...`;
-}

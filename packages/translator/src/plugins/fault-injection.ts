@@ -10,7 +10,12 @@ function dataSourceText(ds: DirectResponseAction['body'], at: string, issues: Fi
     case 'inlineString':
       return ds.specifier.value;
     case 'inlineBytes':
-      return new TextDecoder().decode(ds.specifier.value);
+      try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(ds.specifier.value);
+      } catch {
+        issues.push({ path: `${at}.inline_bytes`, severity: 'approximated', reason: 'binary body is not valid UTF-8; invalid bytes replaced' });
+        return new TextDecoder().decode(ds.specifier.value);
+      }
     case undefined:
       return '';
     default:

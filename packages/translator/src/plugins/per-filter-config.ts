@@ -3,6 +3,7 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { FilterConfigSchema, HTTPFaultSchema, LocalRateLimitSchema } from '@amesh/proto';
 import { CorsPolicySchema as CorsFilterPolicySchema } from '@amesh/proto/gen/envoy/extensions/filters/http/cors/v3/cors_pb';
 import type { FieldIssue } from '../field-issue.js';
+import { hasKeys } from '../has-keys.js';
 import { corsPlugin } from './cors.js';
 import { faultPlugin } from './fault-injection.js';
 import { limitCountPlugin } from './limit-count.js';
@@ -25,7 +26,7 @@ export interface PerFilterLevel {
  * cors -> cors, local_ratelimit -> limit-count. Other filters are reported.
  */
 export function perFilterPlugins(levels: readonly PerFilterLevel[], issues: FieldIssue[]): Record<string, Record<string, unknown>> {
-  if (levels.every((l) => isEmpty(l.configs))) return {};
+  if (!levels.some((l) => hasKeys(l.configs))) return {};
   const effective = new Map<string, { any: Any; at: string }>();
   for (const level of levels) {
     for (const name of Object.keys(level.configs).sort()) {
@@ -69,9 +70,4 @@ export function perFilterPlugins(levels: readonly PerFilterLevel[], issues: Fiel
     }
   }
   return out;
-}
-
-function isEmpty(o: object): boolean {
-  for (const _ in o) return false;
-  return true;
 }

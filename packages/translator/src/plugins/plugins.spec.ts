@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import {
+  DirectResponseActionSchema,
   FractionalPercent_DenominatorType as D,
   FractionalPercentSchema,
   LocalRateLimitSchema,
@@ -8,6 +9,7 @@ import {
 } from '@amesh/proto';
 import { ApisixValidator } from '@amesh/schema';
 import type { FieldIssue } from '../field-issue.js';
+import { directResponsePlugin } from './fault-injection.js';
 import { mergeHeaderMutations, responseHeadersConfig } from './header-mutation.js';
 import { limitCountPlugin } from './limit-count.js';
 import { integerPercent, ratio } from './percent.js';
@@ -102,5 +104,30 @@ describe('proxy-mirror', () => {
     expect(proxyMirrorPlugin([policy(0)], () => up, 'm', issues)).toBeUndefined();
     expect(proxyMirrorPlugin([policy()], () => undefined, 'm', issues)).toBeUndefined();
     expect(issues.at(-1)).toMatchObject({ path: 'm[0].cluster', severity: 'ignored' });
+  });
+});
+
+describe('redirect on an exact path match', () => {
+  test('prefix_rewrite replaces the whole path', () => {
+    const issues: FieldIssue[] = [];
+    const conf = redirectPlugin(create(RedirectActionSchema, { hostRedirect: 'h.example', pathRewriteSpecifier: { case: 'prefixRewrite', value: '/new' } }), { exactPath: '/old' }, 'redirect', issues)!;
+    expect(conf).toEqual({ ret_code: 301, uri: '$scheme://h.example/new$is_args$args' });
+    valid('redirect', conf);
+  });
+  test('an invalid regex_rewrite pattern drops the redirect', () => {
+    const issues: FieldIssue[] = [];
+    expect(redirectPlugin(create(RedirectActionSchema, { pathRewriteSpecifier: { case: 'regexRewrite', value: { pattern: { regex: '(a' }, substitution: 'x' } } }), {}, 'redirect', issues)).toBeUndefined();
+    expect(issues).toContainEqual(expect.objectContaining({ path: 'redirect.regex_rewrite.pattern.regex', severity: 'dropped' }));
+  });
+});
+
+describe('direct response body', () => {
+  test('inline bytes: UTF-8 kept, binary reported', () => {
+    const issues: FieldIssue[] = [];
+    const ok = directResponsePlugin(create(DirectResponseActionSchema, { status: 200, body: { specifier: { case: 'inlineBytes', value: new TextEncoder().encode('héllo') } } }), 'd', issues);
+    expect(ok).toEqual({ abort: { http_status: 200, body: 'héllo', percentage: 100 } });
+    expect(issues).toEqual([]);
+    directResponsePlugin(create(DirectResponseActionSchema, { status: 200, body: { specifier: { case: 'inlineBytes', value: new Uint8Array([0x89, 0x50, 0xff]) } } }), 'd', issues);
+    expect(issues).toEqual([expect.objectContaining({ path: 'd.body.inline_bytes', severity: 'approximated' })]);
   });
 });

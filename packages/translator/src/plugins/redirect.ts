@@ -1,7 +1,7 @@
 import type { RedirectAction } from '@amesh/proto';
 import { RedirectAction_RedirectResponseCode as Code } from '@amesh/proto';
 import type { FieldIssue } from '../field-issue.js';
-import { quoteRegex } from '../route-match.js';
+import { quoteRegex, re2ToPcreProblem } from '../route-match.js';
 
 const STATUS: Record<Code, number> = {
   [Code.MOVED_PERMANENTLY]: 301,
@@ -14,6 +14,8 @@ const STATUS: Record<Code, number> = {
 /** What the route matched, which a prefix rewrite of the redirect path needs. */
 export interface RedirectMatchContext {
   readonly matchedPrefix?: { readonly value: string; readonly ignoreCase: boolean };
+  /** Set when the route matched one exact path (a prefix_rewrite then replaces all of it). */
+  readonly exactPath?: string;
 }
 
 /**
@@ -60,6 +62,7 @@ export function redirectPlugin(r: RedirectAction, ctx: RedirectMatchContext, at:
       return { ...base, uri: `${authority}${port}${escapeDollar(p.value)}${p.value.includes('?') ? '' : query}` };
     case 'prefixRewrite': {
       const prefix = ctx.matchedPrefix;
+      if (ctx.exactPath !== undefined && p.value.startsWith('/')) return { ...base, uri: `${authority}${port}${escapeDollar(p.value)}${query}` };
       if (!prefix) {
         issues.push({ path: `${at}.prefix_rewrite`, severity: 'dropped', reason: 'prefix_rewrite needs a prefix match' });
         return undefined;
@@ -69,6 +72,11 @@ export function redirectPlugin(r: RedirectAction, ctx: RedirectMatchContext, at:
     }
     case 'regexRewrite': {
       const re = p.value.pattern?.regex ?? '';
+      const problem = re === '' ? 'empty pattern' : re2ToPcreProblem(re);
+      if (problem) {
+        issues.push({ path: `${at}.regex_rewrite.pattern.regex`, severity: 'dropped', reason: problem });
+        return undefined;
+      }
       return { ...base, regex_uri: [re, `${authority}${port}${envoySubstitution(p.value.substitution)}`], append_query_string: !r.stripQuery };
     }
     default:

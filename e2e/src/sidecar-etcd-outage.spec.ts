@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EtcdServer, waitUntil } from '@amesh/storage/testing';
+import { AdsFixture } from './support/ads-fixture.js';
+import { readEtcd } from './support/backends.js';
+import { ameshTranslate, normalizeLists, writeXdsFiles, type ObjectLists } from './support/mesh-files.js';
+import { generatedMesh, withEndpointIp } from './support/meshes.js';
+import { SidecarProcess } from './support/sidecar-process.js';
+
+interface Status {
+  ready: boolean;
+  storage: { healthy: boolean; pending: number; lastError?: string };
+}
+
+describe('amesh-sidecar run (state-of-the-world) -> etcd that goes down and comes back', () => {
+  let tmp: string;
+  let etcd: EtcdServer;
+  let ads: AdsFixture;
+  let sidecar: SidecarProcess;
+  const base = generatedMesh(8);
+
+  const read = (): Promise<ObjectLists> => readEtcd(etcd.endpoint);
+  const expected = async (name: string, mesh: typeof base) => normalizeLists(await ameshTranslate(writeXdsFiles(mesh, path.join(tmp, name))));
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'amesh-e2e-etcd-'));
+    etcd = await EtcdServer.start();
+    ads = await AdsFixture.start(base);
+    sidecar = await SidecarProcess.start(['--xds', ads.url, '--protocol', 'sotw', '--storage', `etcd://${etcd.endpoint}/apisix`]);
+  });
+
+  afterAll(async () => {
+    await sidecar?.stop();
+    await ads?.kill();
+    await etcd?.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('syncs over SotW ADS', async () => {
+    await sidecar.waitReady();
+    const want = await expected('base', base);
+    await waitUntil('etcd to hold the mesh', async () => JSON.stringify(await read()) === JSON.stringify(want), 20_000);
+  });
+
+  it('keeps retrying while etcd is down, stays ready, and converges once it is back', async () => {
+    const before = await read();
+    await etcd.pause();
+    const next = withEndpointIp(base, 2, 0, '10.202.0.2');
+    ads.push(next);
+    await waitUntil('storage to report the outage', async () => (await sidecar.json<Status>('/status')).storage.healthy === false || undefined, 30_000);
+    const during = await sidecar.json<Status>('/status');
+    expect(during.ready).toBe(true);
+    expect(during.storage.pending).toBeGreaterThan(0);
+    expect(await sidecar.metric('amesh_storage_retries_total')).toBeGreaterThan(0);
+    await etcd.resume();
+    const want = await expected('next', next);
+    await waitUntil('the queued change to reach etcd', async () => JSON.stringify(await read()) === JSON.stringify(want), 60_000);
+    expect(want).not.toEqual(before);
+    await waitUntil('storage to be healthy again', async () => (await sidecar.json<Status>('/status')).storage.healthy || undefined, 30_000);
+  });
+
+  it('exits 0 on SIGTERM', async () => {
+    expect(await sidecar.stop()).toBe(0);
+  });
+});

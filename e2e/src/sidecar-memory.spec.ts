@@ -1,0 +1,182 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { emptyXdsResources, type XdsResources } from '@amesh/translator';
+import { waitUntil } from '@amesh/storage/testing';
+import { AdsFixture } from './support/ads-fixture.js';
+import { ameshTranslate, countObjects, normalizeLists, writeXdsFiles, type ObjectLists } from './support/mesh-files.js';
+import {
+  DROPPED_HEADER,
+  DROPPED_HOST,
+  generatedMesh,
+  withAddedService,
+  withEndpointIp,
+  withEndpointWeight,
+  withInvalidEndpointPort,
+  withoutService,
+  withUntranslatableRoute,
+} from './support/meshes.js';
+import { SidecarProcess } from './support/sidecar-process.js';
+
+interface Dump {
+  apisix: ObjectLists;
+  nacks: { typeUrl: string; names: string[]; reason: string }[];
+  report: { severity: string; reason: string }[];
+}
+
+let tmp: string;
+let n = 0;
+/** amesh-translate of the same input, through files, as a user would run it. */
+async function expected(resources: XdsResources): Promise<ObjectLists> {
+  const dir = path.join(tmp, `mesh-${n++}`);
+  return normalizeLists(await ameshTranslate(writeXdsFiles(resources, dir)));
+}
+
+describe('amesh-sidecar run with memory storage (real ADS server -> real child process)', () => {
+  let ads: AdsFixture;
+  let sidecar: SidecarProcess;
+  const base = withUntranslatableRoute(generatedMesh(20));
+
+  beforeAll(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'amesh-e2e-memory-'));
+    // The port is reserved but nothing serves it yet: the agent must stay unready.
+    ads = await AdsFixture.start(base, { listen: false });
+    sidecar = await SidecarProcess.start(['--xds', ads.url, '--storage', 'memory', '--log-level', 'debug']);
+  });
+
+  afterAll(async () => {
+    await sidecar?.stop();
+    await ads?.kill();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const dump = () => sidecar.json<Dump>('/debug/config_dump');
+  const written = async () => normalizeLists((await dump()).apisix);
+
+  it('is not ready until the first complete snapshot is written, then ready', async () => {
+    expect((await sidecar.get('/healthz/ready')).status).toBe(503);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await sidecar.get('/healthz/ready')).status).toBe(503);
+    expect(countObjects(await written())).toBe(0);
+    await ads.resume();
+    await sidecar.waitReady();
+    const status = await sidecar.json<{ ready: boolean; xds: { state: string } }>('/status');
+    expect(status).toMatchObject({ ready: true, xds: { state: 'connected' } });
+  });
+
+  it('writes exactly what amesh-translate makes of the same input', async () => {
+    const want = await expected(base);
+    expect(want.routes.length).toBeGreaterThanOrEqual(20);
+    expect(await written()).toEqual(want);
+  });
+
+  it('converges after an endpoint change, writing one object', async () => {
+    const before = await sidecar.metric('amesh_storage_changes_total');
+    const next = withEndpointIp(base, 3, 1, '10.200.0.3');
+    ads.push(next);
+    const want = await expected(next);
+    await waitUntil('the endpoint change to be written', async () => JSON.stringify(await written()) === JSON.stringify(want), 20_000);
+    expect((await sidecar.metric('amesh_storage_changes_total')) - before).toBe(1);
+    expect(await sidecar.metric('amesh_storage_changes_total', { op: 'put', kind: 'upstreams' })).toBeGreaterThan(0);
+  });
+
+  it('converges after a weight change, an added and a removed service', async () => {
+    let mesh = withEndpointIp(base, 3, 1, '10.200.0.3');
+    for (const step of [
+      (m: XdsResources) => withEndpointWeight(m, 5, 0, 7),
+      (m: XdsResources) => withAddedService(m, 20),
+      (m: XdsResources) => withoutService(m, 7),
+    ]) {
+      mesh = step(mesh);
+      ads.push(mesh);
+      const want = await expected(mesh);
+      await waitUntil('the push to be written', async () => JSON.stringify(await written()) === JSON.stringify(want), 20_000);
+    }
+    const lists = await written();
+    expect(JSON.stringify(lists)).toContain('svc-20.ns-2.svc.cluster.local');
+    expect(JSON.stringify(lists)).not.toContain('svc-7.ns-0.svc.cluster.local');
+    expect(await sidecar.metric('amesh_storage_changes_total', { op: 'delete' })).toBeGreaterThan(0);
+  });
+
+  it('rejects an invalid resource (NACK) and keeps the last good configuration', async () => {
+    const good = withoutService(withAddedService(withEndpointWeight(withEndpointIp(base, 3, 1, '10.200.0.3'), 5, 0, 7), 20), 7);
+    const before = await written();
+    ads.push(withInvalidEndpointPort(good, 2));
+    await waitUntil('a NACK to show in the config dump', async () => (await dump()).nacks.length > 0 || undefined, 20_000);
+    const d = await dump();
+    expect(d.nacks[0].reason).toMatch(/70000/);
+    expect(await sidecar.metric('amesh_xds_nacks_total')).toBeGreaterThan(0);
+    expect(normalizeLists(d.apisix)).toEqual(before);
+    ads.push(good);
+  });
+
+  it('explains a served, a missing and a dropped route', async () => {
+    const served = await sidecar.json<{ served: boolean; apisix: { upstreams: { name: string; nodes: number }[] }; envoy: { route: { action: { cluster: string } } } }>(
+      '/debug/explain?host=svc-1.ns-0.svc.cluster.local&path=/reviews/1&port=80',
+    );
+    expect(served.served).toBe(true);
+    expect(served.envoy.route.action.cluster).toBe('outbound|80||svc-1.ns-0.svc.cluster.local');
+    expect(served.apisix.upstreams[0]).toMatchObject({ nodes: 2 });
+
+    const missing = await sidecar.json<{ served: boolean; reason: string }>('/debug/explain?host=nope.example&path=/&port=80');
+    expect(missing).toMatchObject({ served: false, reason: 'no virtual host for nope.example:80 in any route configuration of port 80' });
+
+    const dropped = await sidecar.json<{ served: boolean; reason: string }>(
+      `/debug/explain?host=${DROPPED_HOST}&path=/x&port=80&header.${DROPPED_HEADER}=1`,
+    );
+    expect(dropped.served).toBe(false);
+    expect(dropped.reason).toMatch(/^the xDS route was dropped by the translator: .*x\.custom/);
+  });
+
+  it('never publishes an empty configuration while the ADS server is killed and restarted', async () => {
+    const before = await written();
+    const deletesBefore = await sidecar.metric('amesh_storage_changes_total', { op: 'delete' });
+    let smallest = countObjects(before);
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        smallest = Math.min(smallest, countObjects(await written()));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await ads.kill();
+    await waitUntil('the agent to notice the lost stream', async () => (await sidecar.json<{ xds: { state: string } }>('/status')).xds.state !== 'connected' || undefined, 20_000);
+    expect(await sidecar.ready()).toBe(true);
+    await new Promise((r) => setTimeout(r, 500));
+    await ads.resume();
+    await waitUntil('the agent to reconnect', async () => (await sidecar.json<{ xds: { state: string } }>('/status')).xds.state === 'connected' || undefined, 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    watching = false;
+    await watcher;
+    expect(smallest).toBe(countObjects(before));
+    expect(await written()).toEqual(before);
+    expect(await sidecar.metric('amesh_storage_changes_total', { op: 'delete' })).toBe(deletesBefore);
+  });
+
+  it('keeps the configuration when a restarted control plane comes back with nothing at all', async () => {
+    const before = await written();
+    await ads.kill();
+    await ads.resume(emptyXdsResources());
+    // The client backs off exponentially between attempts: allow for a long wait.
+    await waitUntil('the agent to reconnect', () => ads.connectedClients() > 0 || undefined, 90_000);
+    await waitUntil(
+      'the agent to refuse the empty snapshot',
+      async () => (await sidecar.json<{ last_error?: { stage: string } }>('/status')).last_error?.stage === 'guard' || undefined,
+      15_000,
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${JSON.stringify(await sidecar.json('/status'))}`);
+    });
+    expect(await written()).toEqual(before);
+    expect(await sidecar.ready()).toBe(true);
+    // And it follows the control plane again once it serves a mesh.
+    const mesh = withEndpointIp(base, 11, 0, '10.200.0.11');
+    ads.push(mesh);
+    const want = await expected(mesh);
+    await waitUntil('the agent to follow the control plane again', async () => JSON.stringify(await written()) === JSON.stringify(want), 20_000);
+  });
+
+  it('exits 0 on SIGTERM', async () => {
+    expect(await sidecar.stop('SIGTERM')).toBe(0);
+    expect(sidecar.logs.some((l) => l.msg === 'stopped')).toBe(true);
+  });
+});
