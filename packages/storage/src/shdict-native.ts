@@ -26,7 +26,7 @@ function bind(libPath: string): Bindings {
   let b = loaded.get(libPath);
   if (b) return b;
   if (!fs.existsSync(libPath)) {
-    throw new Error(`${libPath} does not exist: build @amesh/storage first (npm run build -w @amesh/storage)`);
+    throw new Error(`${libPath} does not exist: build @amesh/storage with a C compiler available (gcc, or set CC): npm run build -w @amesh/storage`);
   }
   const lib = koffi.load(libPath);
   b = {
