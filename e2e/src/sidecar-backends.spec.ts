@@ -1,11 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { waitUntil } from '@amesh/storage/testing';
 import type { XdsResources } from '@amesh/translator';
 import { AdsFixture } from './support/ads-fixture.js';
 import { etcdBackend, shdictBackend, yamlBackend, type BackendFixture } from './support/backends.js';
-import { ameshTranslate, countObjects, normalizeLists, writeXdsFiles, type ObjectLists } from './support/mesh-files.js';
+import { countObjects, translatedLists, waitForLists, type ObjectLists } from './support/mesh-files.js';
 import { generatedMesh, withEndpointIp, withoutService } from './support/meshes.js';
 import { SidecarProcess } from './support/sidecar-process.js';
 
@@ -24,10 +23,8 @@ describe.each(backends)('amesh-sidecar run -> %s', (_label, startBackend) => {
   const base = generatedMesh(15);
   let current: XdsResources = base;
 
-  const expected = async (resources: XdsResources): Promise<ObjectLists> =>
-    normalizeLists(await ameshTranslate(writeXdsFiles(resources, path.join(tmp, `mesh-${n++}`))));
-  const converged = async (want: ObjectLists) =>
-    waitUntil(`${backend.label} to hold amesh-translate's output`, async () => JSON.stringify(await backend.read()) === JSON.stringify(want), 20_000);
+  const expected = (resources: XdsResources): Promise<ObjectLists> => translatedLists(resources, path.join(tmp, `mesh-${n++}`));
+  const converged = (want: ObjectLists) => waitForLists(`${backend.label} to hold amesh-translate's output`, () => backend.read(), want, 20_000);
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'amesh-e2e-backend-'));

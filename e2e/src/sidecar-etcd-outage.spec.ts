@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { EtcdServer, waitUntil } from '@amesh/storage/testing';
 import { AdsFixture } from './support/ads-fixture.js';
 import { readEtcd } from './support/backends.js';
-import { ameshTranslate, normalizeLists, writeXdsFiles, type ObjectLists } from './support/mesh-files.js';
+import { translatedLists, waitForLists, type ObjectLists } from './support/mesh-files.js';
 import { generatedMesh, withEndpointIp } from './support/meshes.js';
 import { SidecarProcess } from './support/sidecar-process.js';
 
@@ -21,7 +21,7 @@ describe('amesh-sidecar run (state-of-the-world) -> etcd that goes down and come
   const base = generatedMesh(8);
 
   const read = (): Promise<ObjectLists> => readEtcd(etcd.endpoint);
-  const expected = async (name: string, mesh: typeof base) => normalizeLists(await ameshTranslate(writeXdsFiles(mesh, path.join(tmp, name))));
+  const expected = (name: string, mesh: typeof base) => translatedLists(mesh, path.join(tmp, name));
 
   beforeAll(async () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'amesh-e2e-etcd-'));
@@ -40,7 +40,7 @@ describe('amesh-sidecar run (state-of-the-world) -> etcd that goes down and come
   it('syncs over SotW ADS', async () => {
     await sidecar.waitReady();
     const want = await expected('base', base);
-    await waitUntil('etcd to hold the mesh', async () => JSON.stringify(await read()) === JSON.stringify(want), 20_000);
+    await waitForLists('etcd to hold the mesh', read, want, 20_000);
   });
 
   it('keeps retrying while etcd is down, stays ready, and converges once it is back', async () => {
@@ -55,7 +55,7 @@ describe('amesh-sidecar run (state-of-the-world) -> etcd that goes down and come
     expect(await sidecar.metric('amesh_storage_retries_total')).toBeGreaterThan(0);
     await etcd.resume();
     const want = await expected('next', next);
-    await waitUntil('the queued change to reach etcd', async () => JSON.stringify(await read()) === JSON.stringify(want), 60_000);
+    await waitForLists('the queued change to reach etcd', read, want, 60_000);
     expect(want).not.toEqual(before);
     await waitUntil('storage to be healthy again', async () => (await sidecar.json<Status>('/status')).storage.healthy || undefined, 30_000);
   });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { emptyXdsResources, type XdsResources } from '@amesh/translator';
 import { waitUntil } from '@amesh/storage/testing';
 import { AdsFixture } from './support/ads-fixture.js';
-import { ameshTranslate, countObjects, normalizeLists, writeXdsFiles, type ObjectLists } from './support/mesh-files.js';
+import { countObjects, normalizeLists, translatedLists, waitForLists, type ObjectLists } from './support/mesh-files.js';
 import {
   DROPPED_HEADER,
   DROPPED_HOST,
@@ -28,8 +28,7 @@ let tmp: string;
 let n = 0;
 /** amesh-translate of the same input, through files, as a user would run it. */
 async function expected(resources: XdsResources): Promise<ObjectLists> {
-  const dir = path.join(tmp, `mesh-${n++}`);
-  return normalizeLists(await ameshTranslate(writeXdsFiles(resources, dir)));
+  return translatedLists(resources, path.join(tmp, `mesh-${n++}`));
 }
 
 describe('amesh-sidecar run with memory storage (real ADS server -> real child process)', () => {
@@ -75,7 +74,7 @@ describe('amesh-sidecar run with memory storage (real ADS server -> real child p
     const next = withEndpointIp(base, 3, 1, '10.200.0.3');
     ads.push(next);
     const want = await expected(next);
-    await waitUntil('the endpoint change to be written', async () => JSON.stringify(await written()) === JSON.stringify(want), 20_000);
+    await waitForLists('the endpoint change to be written', written, want, 20_000);
     expect((await sidecar.metric('amesh_storage_changes_total')) - before).toBe(1);
     expect(await sidecar.metric('amesh_storage_changes_total', { op: 'put', kind: 'upstreams' })).toBeGreaterThan(0);
   });
@@ -90,7 +89,7 @@ describe('amesh-sidecar run with memory storage (real ADS server -> real child p
       mesh = step(mesh);
       ads.push(mesh);
       const want = await expected(mesh);
-      await waitUntil('the push to be written', async () => JSON.stringify(await written()) === JSON.stringify(want), 20_000);
+      await waitForLists('the push to be written', written, want, 20_000);
     }
     const lists = await written();
     expect(JSON.stringify(lists)).toContain('svc-20.ns-2.svc.cluster.local');
@@ -172,7 +171,7 @@ describe('amesh-sidecar run with memory storage (real ADS server -> real child p
     const mesh = withEndpointIp(base, 11, 0, '10.200.0.11');
     ads.push(mesh);
     const want = await expected(mesh);
-    await waitUntil('the agent to follow the control plane again', async () => JSON.stringify(await written()) === JSON.stringify(want), 20_000);
+    await waitForLists('the agent to follow the control plane again', written, want, 20_000);
   });
 
   it('exits 0 on SIGTERM', async () => {

@@ -7,8 +7,6 @@ export { SyncPipeline, type SyncPipelineDeps, type AppliedInfo, type PipelineErr
 export { SidecarMetrics, typeLabel } from './observability/sidecar-metrics.js';
 export { explain, type Explanation, type ExplainInput, type EnvoyPick, type EnvoyAction } from './explain/explain.js';
 export { parseExplainQuery, type ExplainRequest } from './explain/explain-request.js';
-export { matchApisixRoute, type ApisixMatch, type RouteCandidate } from './explain/apisix-matcher.js';
-export { selectVirtualHost, matchEnvoyRoute } from './explain/envoy-matcher.js';
 export { buildConfigDump, type ConfigDump, type ConfigDumpInput } from './status/config-dump.js';
 export { startStatusServer, type StatusServer, type StatusSource } from './status/status-server.js';
 export { startSidecar, type RunningSidecar } from './runtime/start-sidecar.js';

@@ -2,41 +2,30 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { create, toJson, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { create, toJson, type Message } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
-import {
-  ClusterLoadAssignmentSchema,
-  ClusterSchema,
-  DiscoveryResponseSchema,
-  ListenerSchema,
-  RouteConfigurationSchema,
-  SecretSchema,
-  TypeUrl,
-  typeRegistry,
-} from '@amesh/proto';
-import type { ResourceKind, StoredObject, StoredState } from '@amesh/storage';
+import { DiscoveryResponseSchema, typeRegistry } from '@amesh/proto';
+import { RESOURCE_KINDS, type ResourceKind, type StoredObject, type StoredState } from '@amesh/storage';
+import { waitUntil } from '@amesh/storage/testing';
 import type { ApisixConfig, XdsResources } from '@amesh/translator';
+import { RESOURCE_TYPES } from '@amesh/transport';
 import { REPO_ROOT } from './sidecar-process.js';
 
 const run = promisify(execFile);
 export const TRANSLATE_BIN = path.join(REPO_ROOT, 'packages', 'translator', 'bin', 'amesh-translate.js');
 
-/** Writes the resources as four DiscoveryResponse JSON files (what istiod would push), one per type. */
+/** Writes the resources as DiscoveryResponse JSON files (what istiod would push), one per type (`cds.json`, …; SDS only when there are secrets). */
 export function writeXdsFiles(resources: XdsResources, dir: string): string[] {
   fs.mkdirSync(dir, { recursive: true });
-  const write = <S extends DescMessage>(file: string, typeUrl: string, schema: S, items: readonly MessageShape<S>[]): string => {
-    const response = create(DiscoveryResponseSchema, { versionInfo: '1', typeUrl, resources: items.map((m) => anyPack(schema, m)) });
-    const target = path.join(dir, file);
+  const files: string[] = [];
+  for (const type of RESOURCE_TYPES) {
+    const items = resources[type.key] as readonly Message[];
+    if (type.key === 'secrets' && items.length === 0) continue;
+    const response = create(DiscoveryResponseSchema, { versionInfo: '1', typeUrl: type.typeUrl, resources: items.map((m) => anyPack(type.schema, m)) });
+    const target = path.join(dir, `${type.short.toLowerCase()}.json`);
     fs.writeFileSync(target, JSON.stringify(toJson(DiscoveryResponseSchema, response, { registry: typeRegistry() })));
-    return target;
-  };
-  const files = [
-    write('cds.json', TypeUrl.Cluster, ClusterSchema, resources.clusters),
-    write('eds.json', TypeUrl.ClusterLoadAssignment, ClusterLoadAssignmentSchema, resources.clusterLoadAssignments),
-    write('lds.json', TypeUrl.Listener, ListenerSchema, resources.listeners),
-    write('rds.json', TypeUrl.RouteConfiguration, RouteConfigurationSchema, resources.routeConfigurations),
-  ];
-  if (resources.secrets.length > 0) files.push(write('sds.json', TypeUrl.Secret, SecretSchema, resources.secrets));
+    files.push(target);
+  }
   return files;
 }
 
@@ -46,13 +35,17 @@ export async function ameshTranslate(paths: readonly string[]): Promise<ApisixCo
   return JSON.parse(stdout) as ApisixConfig;
 }
 
+/** What `amesh-translate` makes of the resources, written as files under `dir` (as a user would run it). */
+export async function translatedLists(resources: XdsResources, dir: string): Promise<ObjectLists> {
+  return normalizeLists(await ameshTranslate(writeXdsFiles(resources, dir)));
+}
+
 export type ObjectLists = Record<ResourceKind, Record<string, unknown>[]>;
-const KINDS: readonly ResourceKind[] = ['routes', 'upstreams', 'ssls', 'stream_routes', 'plugin_configs', 'global_rules'];
 
 /** A configuration as plain JSON lists sorted by id (fields a backend adds on its own removed). */
 export function normalizeLists(lists: Partial<Record<ResourceKind, readonly unknown[]>>): ObjectLists {
   const out = {} as ObjectLists;
-  for (const kind of KINDS) {
+  for (const kind of RESOURCE_KINDS) {
     const items = (JSON.parse(JSON.stringify(lists[kind] ?? [])) as Record<string, unknown>[]).map((o) => {
       delete o.create_time;
       delete o.update_time;
@@ -81,5 +74,11 @@ export function shdictAsLists(entries: ReadonlyMap<string, string>): ObjectLists
 }
 
 export function countObjects(lists: ObjectLists): number {
-  return KINDS.reduce((n, k) => n + lists[k].length, 0);
+  return RESOURCE_KINDS.reduce((n, k) => n + lists[k].length, 0);
+}
+
+/** Waits until `read` returns exactly `want` (JSON-equal). */
+export async function waitForLists(what: string, read: () => Promise<ObjectLists>, want: ObjectLists, timeoutMs: number): Promise<void> {
+  const expected = JSON.stringify(want);
+  await waitUntil(what, async () => JSON.stringify(await read()) === expected, timeoutMs);
 }

@@ -14,6 +14,8 @@ import type { ReportItem } from './translation-report.js';
 import { canonicalUpstream, fitName, MAX_DESC_LENGTH, MAX_NAME_LENGTH } from './upstream-variant.js';
 import { AGGREGATE_CLUSTER_TYPE, aggregateChildren, aggregateNodes } from './aggregate-cluster.js';
 import { anyTypeName } from './any-decode.js';
+import { jsonEqual } from './json-equal.js';
+import { sameItems } from './same-items.js';
 import { ClusterRejected, clusterSockets, planWithoutEndpoints, type SocketPlan } from './upstream-tls.js';
 
 /** Local copy of the enum: the package re-export is a getter, read on every use (hot path). */
@@ -58,11 +60,39 @@ const DEFAULT_IO_TIMEOUT = 60;
 const MAX_WEIGHT = 1000;
 const MAX_CHASH_WEIGHT = 100;
 
+/**
+ * What one cluster's translation did, kept by an incremental translator so that a cluster whose
+ * message, assignment and the snapshot's secrets are the same objects as last time is replayed
+ * instead of translated again (its upstream stays the same object).
+ */
+export interface ClusterOutcome {
+  readonly cluster: Cluster;
+  readonly cla: ClusterLoadAssignment | undefined;
+  upstream?: ApisixUpstream;
+  complete: boolean;
+  passthrough: boolean;
+  info?: ClusterInfo;
+  /** Report items of the cluster and of its assignment, in the order they were made. */
+  items: ReportItem[];
+  /** The assignment name it took (marked used on replay). */
+  claName?: string;
+  aggregate?: string[];
+  clientSecret?: string;
+  inlineSsl?: ApisixSsl;
+}
+
+/** Cluster outcomes across translations; owned by one incremental translator (no global state). */
+export class ClusterMemo {
+  secrets: readonly Secret[] = [];
+  outcomes = new Map<string, ClusterOutcome>();
+}
+
 /** Clusters + endpoints + secrets -> upstreams and ssls. Pure; never throws on bad input. */
 export function translateClusters(
   clusters: readonly Cluster[],
   clusterLoadAssignments: readonly ClusterLoadAssignment[],
   secrets: readonly Secret[],
+  memo?: ClusterMemo,
 ): ClusterSide {
   const report: ReportItem[] = [];
   const side: ClusterSide = {
@@ -82,16 +112,47 @@ export function translateClusters(
   }
   const ssls = new Map<string, ApisixSsl>();
   const ctx: Context = { clas, side, ssls, secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [] };
+  // Every cluster may read the secrets: when one changed, nothing of the last run is reused.
+  const previous = memo && sameItems(memo.secrets, secrets) ? memo.outcomes : undefined;
+  const outcomes = memo ? new Map<string, ClusterOutcome>() : undefined;
   const seen = new Set<string>();
   for (const cluster of clusters) {
-    const sink = new ReportSink(report, 'Cluster', cluster.name);
-    if (!cluster.name) sink.add('name', 'dropped', 'cluster without a name');
-    else if (seen.has(cluster.name)) sink.add('name', 'dropped', 'duplicate cluster name; the first one is used');
-    else {
-      seen.add(cluster.name);
-      guarded(cluster, side, sink, () => translateCluster(cluster, ctx, sink));
+    const name = cluster.name;
+    if (!name || seen.has(name)) {
+      const sink = new ReportSink(report, 'Cluster', name);
+      sink.add('name', 'dropped', name ? 'duplicate cluster name; the first one is used' : 'cluster without a name');
+      sink.finish();
+      continue;
     }
-    sink.finish();
+    seen.add(name);
+    if (!outcomes) {
+      translateOne(cluster, ctx);
+      continue;
+    }
+    const cla = clas.get(edsServiceName(cluster))?.cla;
+    let outcome = previous?.get(name);
+    if (outcome && outcome.cluster === cluster && outcome.cla === cla) replay(outcome, ctx);
+    else {
+      const start = report.length;
+      ctx.current = outcome = { cluster, cla, complete: false, passthrough: false, items: [] };
+      translateOne(cluster, ctx);
+      ctx.current = undefined;
+      outcome.items = report.slice(start);
+      let upstream = side.upstreams.get(name);
+      // Unchanged upstream (e.g. a cluster field APISIX does not use changed): keep its instance.
+      const before = previous?.get(name)?.upstream;
+      if (upstream && before && jsonEqual(before, upstream)) side.upstreams.set(name, (upstream = before));
+      if (upstream) outcome.upstream = upstream;
+      outcome.complete = side.complete.has(name);
+      outcome.passthrough = side.passthrough.has(name);
+      const info = side.info.get(name);
+      if (info) outcome.info = info;
+    }
+    outcomes.set(name, outcome);
+  }
+  if (memo && outcomes) {
+    memo.secrets = secrets;
+    memo.outcomes = outcomes;
   }
   // Aggregate clusters last: they are made of the other clusters' upstreams.
   for (const { cluster, children } of ctx.aggregates) {
@@ -115,6 +176,56 @@ export function translateClusters(
   for (const ssl of serverSsls(side.secrets, (name) => new ReportSink(report, 'Secret', name))) ssls.set(ssl.id, ssl);
   side.ssls = [...ssls.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return side;
+}
+
+/**
+ * One cluster translated on its own with its assignment, as `translateClusters` would (for an
+ * incremental translator's endpoint-only updates). Only for clusters whose last outcome shows no
+ * aggregate and no client certificate: those read state shared with other clusters.
+ */
+export function retranslateCluster(cluster: Cluster, cla: ClusterLoadAssignment | undefined, secrets: ReadonlyMap<string, SecretMaterial>): ClusterOutcome {
+  const report: ReportItem[] = [];
+  const side: ClusterSide = { upstreams: new Map(), complete: new Set(), passthrough: new Set(), ssls: [], report, info: new Map(), secrets: new Map(secrets) };
+  const clas = new Map<string, { cla: ClusterLoadAssignment; used: boolean }>();
+  if (cla) clas.set(cla.clusterName, { cla, used: false });
+  const ctx: Context = { clas, side, ssls: new Map(), secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [] };
+  const name = cluster.name;
+  const outcome: ClusterOutcome = (ctx.current = { cluster, cla, complete: false, passthrough: false, items: [] });
+  translateOne(cluster, ctx);
+  outcome.items = report;
+  const upstream = side.upstreams.get(name);
+  if (upstream) outcome.upstream = upstream;
+  outcome.complete = side.complete.has(name);
+  outcome.passthrough = side.passthrough.has(name);
+  const info = side.info.get(name);
+  if (info) outcome.info = info;
+  return outcome;
+}
+
+function translateOne(cluster: Cluster, ctx: Context): void {
+  const sink = new ReportSink(ctx.side.report, 'Cluster', cluster.name);
+  guarded(cluster, ctx.side, sink, () => translateCluster(cluster, ctx, sink));
+  sink.finish();
+}
+
+/** Does again what a recorded translation did to the shared state, without translating. */
+function replay(o: ClusterOutcome, ctx: Context): void {
+  const side = ctx.side;
+  const name = o.cluster.name;
+  for (const item of o.items) side.report.push(item);
+  if (o.upstream) side.upstreams.set(name, o.upstream);
+  if (o.complete) side.complete.add(name);
+  if (o.passthrough) side.passthrough.add(name);
+  if (o.info) side.info.set(name, o.info);
+  if (o.claName !== undefined) ctx.clas.get(o.claName)!.used = true;
+  if (o.aggregate) ctx.aggregates.push({ cluster: o.cluster, children: o.aggregate });
+  if (o.clientSecret !== undefined) secretClientSsl(o.clientSecret, name, ctx);
+  if (o.inlineSsl) ctx.ssls.set(o.inlineSsl.id, o.inlineSsl);
+}
+
+/** The ClusterLoadAssignment name an EDS cluster asks for (other clusters: their own name, unused). */
+function edsServiceName(cluster: Cluster): string {
+  return cluster.edsClusterConfig?.serviceName || cluster.name;
 }
 
 /** Runs one cluster's translation; whatever it throws drops that cluster only, reported. */
@@ -141,6 +252,8 @@ interface Context {
   missingSecrets: Map<string, string[]>;
   /** Aggregate clusters, translated after every other cluster. */
   aggregates: { cluster: Cluster; children: string[] }[];
+  /** The outcome being recorded, when an incremental translator keeps them. */
+  current?: ClusterOutcome;
 }
 
 const DISCOVERY_NAMES: Record<number, string> = {
@@ -158,7 +271,10 @@ function translateCluster(cluster: Cluster, ctx: Context, sink: ReportSink): voi
     const any = dt.value.typedConfig;
     if (any && anyTypeName(any) === AGGREGATE_CLUSTER_TYPE) {
       const children = aggregateChildren(any);
-      if (children) ctx.aggregates.push({ cluster, children });
+      if (children) {
+        ctx.aggregates.push({ cluster, children });
+        if (ctx.current) ctx.current.aggregate = children;
+      }
       else sink.add('cluster_type.typed_config', 'dropped', 'corrupt aggregate ClusterConfig');
       return;
     }
@@ -203,10 +319,11 @@ function translateCluster(cluster: Cluster, ctx: Context, sink: ReportSink): voi
     nodes = [{ host: '127.0.0.1', port: inboundPort, weight: 1, priority: 0 }];
     sink.add('type', 'approximated', `ORIGINAL_DST inbound cluster -> 127.0.0.1:${inboundPort}: the application must listen on loopback or all interfaces`);
   } else if (discovery === DiscoveryType.EDS) {
-    const serviceName = cluster.edsClusterConfig?.serviceName || name;
+    const serviceName = edsServiceName(cluster);
     const entry = ctx.clas.get(serviceName);
     if (entry) {
       entry.used = true;
+      if (ctx.current) ctx.current.claName = serviceName;
       const cla = entry.cla;
       const claSink = new ReportSink(ctx.side.report, 'ClusterLoadAssignment', cla.clusterName);
       const r = nodesFromAssignment(cla, endpointOptions, claSink);
@@ -327,19 +444,8 @@ function planKey(p: SocketPlan): string {
 /** The client certificate ssl for a TLS plan: from an SDS secret (or its stable id) or inline. */
 function clientCertificate(cluster: Cluster, plan: SocketPlan, ctx: Context, sink: ReportSink): string | undefined {
   if (plan.clientSecret !== undefined) {
-    const secretName = plan.clientSecret;
-    let id = ctx.secretSslIds.get(secretName);
-    if (id === undefined) {
-      id = sslIdFor(secretName, 'client');
-      ctx.secretSslIds.set(secretName, id);
-      const material = ctx.side.secrets.get(secretName);
-      const ssl = material ? clientSslFor(id, secretName, material) : undefined;
-      if (ssl) ctx.ssls.set(id, ssl);
-      else ctx.missingSecrets.set(secretName, []);
-    }
-    // One report item per missing secret (on the Secret), naming the clusters that need it.
-    ctx.missingSecrets.get(secretName)?.push(cluster.name);
-    return id;
+    if (ctx.current) ctx.current.clientSecret = plan.clientSecret;
+    return secretClientSsl(plan.clientSecret, cluster.name, ctx);
   }
   if (plan.inlineCert) {
     const tc = plan.inlineCert.context.commonTlsContext!.tlsCertificates[0]!;
@@ -348,8 +454,25 @@ function clientCertificate(cluster: Cluster, plan: SocketPlan, ctx: Context, sin
     const ssl = material ? clientSslFor(id, `${cluster.name} inline client certificate`, material) : undefined;
     if (!ssl) return undefined;
     ctx.ssls.set(id, ssl);
+    if (ctx.current) ctx.current.inlineSsl = ssl;
     return id;
   }
   return undefined;
+}
+
+/** The client ssl id of an SDS secret, making its ssl object once per run (or noting it missing). */
+function secretClientSsl(secretName: string, clusterName: string, ctx: Context): string {
+  let id = ctx.secretSslIds.get(secretName);
+  if (id === undefined) {
+    id = sslIdFor(secretName, 'client');
+    ctx.secretSslIds.set(secretName, id);
+    const material = ctx.side.secrets.get(secretName);
+    const ssl = material ? clientSslFor(id, secretName, material) : undefined;
+    if (ssl) ctx.ssls.set(id, ssl);
+    else ctx.missingSecrets.set(secretName, []);
+  }
+  // One report item per missing secret (on the Secret), naming the clusters that need it.
+  ctx.missingSecrets.get(secretName)?.push(clusterName);
+  return id;
 }
 

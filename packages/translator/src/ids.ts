@@ -6,8 +6,7 @@
 export type IdKind = 'u' | 'r' | 's' | 'sr' | 'pc';
 
 export function stableId(kind: IdKind, ...parts: readonly (string | number)[]): string {
-  const text = parts.join('\u0000');
-  const [a, b] = hash53x2(text, 0x9e3779b9, 0x85ebca6b);
+  const [a, b] = hash53x2(parts, 0x9e3779b9, 0x85ebca6b);
   return `${kind}-${hex53(a)}${hex53(b)}`;
 }
 
@@ -33,17 +32,28 @@ export function upstreamIdFor(clusterName: string): string {
  * Two 53-bit string hashes (cyrb53 with two seeds), ~106 bits, ample for a mesh's names. One pass
  * over the string computes both (ids are made for every route and upstream of a large mesh).
  */
-function hash53x2(str: string, seedA: number, seedB: number): [number, number] {
+function hash53x2(parts: readonly (string | number)[], seedA: number, seedB: number): [number, number] {
   let a1 = 0xdeadbeef ^ seedA;
   let a2 = 0x41c6ce57 ^ seedA;
   let b1 = 0xdeadbeef ^ seedB;
   let b2 = 0x41c6ce57 ^ seedB;
-  for (let i = 0; i < str.length; i++) {
-    const ch = str.charCodeAt(i);
-    a1 = Math.imul(a1 ^ ch, 2654435761);
-    a2 = Math.imul(a2 ^ ch, 1597334677);
-    b1 = Math.imul(b1 ^ ch, 2654435761);
-    b2 = Math.imul(b2 ^ ch, 1597334677);
+  // The parts joined by NUL, hashed without building the joined string.
+  for (let p = 0; p < parts.length; p++) {
+    const part = parts[p]!;
+    const str = typeof part === 'string' ? part : String(part);
+    if (p > 0) {
+      a1 = Math.imul(a1, 2654435761);
+      a2 = Math.imul(a2, 1597334677);
+      b1 = Math.imul(b1, 2654435761);
+      b2 = Math.imul(b2, 1597334677);
+    }
+    for (let i = 0; i < str.length; i++) {
+      const ch = str.charCodeAt(i);
+      a1 = Math.imul(a1 ^ ch, 2654435761);
+      a2 = Math.imul(a2 ^ ch, 1597334677);
+      b1 = Math.imul(b1 ^ ch, 2654435761);
+      b2 = Math.imul(b2 ^ ch, 1597334677);
+    }
   }
   return [finish(a1, a2), finish(b1, b2)];
 }

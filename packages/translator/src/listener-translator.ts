@@ -4,7 +4,9 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import type { FilterChain, Listener, RouteConfiguration } from '@amesh/proto';
 import { HttpConnectionManagerSchema, RouteConfigurationSchema, TcpProxySchema, type HttpFilter } from '@amesh/proto';
 import type { FieldIssue } from './field-issue.js';
-import { specificAddress } from './listener-scope.js';
+import { TrafficDirection as EnvoyDirection } from '@amesh/proto/gen/envoy/config/core/v3/base_pb';
+import { DownstreamTlsContextSchema } from '@amesh/proto/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb';
+import { specificAddress, type CaptureScope, type TrafficDirection } from './listener-scope.js';
 import type { HttpScope } from './route-translator.js';
 import type { TcpChain } from './stream-route-translator.js';
 
@@ -25,6 +27,40 @@ export function listenerAddress(l: Listener): { address?: string; port?: number 
   if (a?.case !== 'socketAddress') return {};
   const ps = a.value.portSpecifier;
   return { address: a.value.address, port: ps.case === 'portValue' ? ps.value : undefined };
+}
+
+/**
+ * Which way the listener's traffic goes: its traffic_direction, else Istio's names
+ * (`virtualInbound`; `virtualOutbound`, `0.0.0.0_<port>`, `<vip>_<port>` are outbound); a
+ * listener that says nothing is taken as outbound.
+ */
+export function listenerDirection(l: Listener): TrafficDirection {
+  if (l.trafficDirection === EnvoyDirection.INBOUND) return 'inbound';
+  if (l.trafficDirection === EnvoyDirection.OUTBOUND) return 'outbound';
+  return l.name === 'virtualInbound' ? 'inbound' : 'outbound';
+}
+
+/** A listener that takes connections for many original ports (Istio's virtualInbound/virtualOutbound). */
+function isVirtual(l: Listener): boolean {
+  return l.useOriginalDst === true || l.name === 'virtualInbound' || l.name === 'virtualOutbound';
+}
+
+/**
+ * What capture scoping needs to know about a chain: a Host without port stands for 443 when the
+ * chain terminates the client's own TLS (no client certificate required); mutual TLS is a mesh
+ * hop that carries the application's plain-HTTP request (and Host), so 80 still holds there.
+ */
+function captureScope(l: Listener, chain: FilterChain): CaptureScope {
+  const ts = chain.transportSocket?.configType;
+  let clientTls = false;
+  if (ts?.case === 'typedConfig' && ts.value.typeUrl.endsWith('.DownstreamTlsContext')) {
+    clientTls = anyUnpack(ts.value, DownstreamTlsContextSchema)?.requireClientCertificate !== true;
+  }
+  return {
+    direction: listenerDirection(l),
+    defaultPort: clientTls ? 443 : 80,
+    servicePort: chain.filterChainMatch?.destinationPort !== undefined || !isVirtual(l),
+  };
 }
 
 /**
@@ -71,6 +107,8 @@ function translateChain(
   const m = chain.filterChainMatch;
   const port = m?.destinationPort ?? listenerPort;
   const scopeAddress = specificAddress(address);
+  // Inbound and outbound scopes of one port are distinct requests under capture scoping.
+  const place = `${listenerDirection(l)}\u0000${scopeAddress ?? ''}\u0000${port}`;
   if (m?.prefixRanges.length || m?.sourcePrefixRanges.length || m?.sourcePorts.length) {
     report({ path: `${at}.filter_chain_match`, severity: 'ignored', reason: 'address/source conditions of the chain not translated' });
   }
@@ -98,15 +136,15 @@ function translateChain(
             report({ path: `${fAt}.typed_config.rds.route_config_name`, severity: 'dropped', reason: `route configuration ${name} not received yet / unknown` });
             break;
           }
-          const key = `${scopeAddress ?? ''}\u0000${port}\u0000${name}`;
+          const key = `${place}\u0000${name}`;
           if (seenScopes.has(key)) break;
           seenScopes.add(key);
-          side.scopes.push({ listener: l.name, port, address: scopeAddress, routeConfig: rc, filterDefaults, hostPortIgnored, reportKind: 'RouteConfiguration', reportName: name, reportPrefix: '' });
+          side.scopes.push({ listener: l.name, port, address: scopeAddress, capture: captureScope(l, chain), routeConfig: rc, filterDefaults, hostPortIgnored, reportKind: 'RouteConfiguration', reportName: name, reportPrefix: '' });
         } else if (rs.case === 'routeConfig') {
           const rc = rs.value;
           // Chains told apart by TLS/ALPN only (Istio's inbound tls/plaintext twins) carry the same
           // route configuration; APISIX sees one request stream per address:port, so one is kept.
-          const key = rc.name ? `${scopeAddress ?? ''}\u0000${port}\u0000${rc.name}` : `${scopeAddress ?? ''}\u0000${port}\u0000${l.name}\u0000${at}`;
+          const key = rc.name ? `${place}\u0000${rc.name}` : `${place}\u0000${l.name}\u0000${at}`;
           const first = seenInline.get(key);
           if (first) {
             if (!equals(RouteConfigurationSchema, first.rc, rc)) {
@@ -119,6 +157,7 @@ function translateChain(
             listener: l.name,
             port,
             address: scopeAddress,
+            capture: captureScope(l, chain),
             filterDefaults,
             hostPortIgnored,
             routeConfig: rc.name ? rc : { ...rc, name: `${l.name}/${at}` },

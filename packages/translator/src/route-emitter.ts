@@ -4,7 +4,7 @@ import { stableId } from './ids.js';
 import { trafficSplitPlugin } from './plugins/traffic-split.js';
 import { ANY_URIS, nativeUris, routePriority, TERMINAL_PRIORITY } from './route-ordering.js';
 import { scopeKey as fallScope, scopeVars, type PortMatch } from './listener-scope.js';
-import type { RouteDraft, VhostDraft } from './route-translator.js';
+import type { HttpScope, RouteDraft, VhostDraft } from './route-translator.js';
 import { fitName, MAX_DESC_LENGTH, MAX_NAME_LENGTH } from './upstream-variant.js';
 
 export type { PortMatch };
@@ -16,56 +16,104 @@ export type { PortMatch };
  * through to a wildcard host or to host-less routes when none of the vhost's routes match (Envoy
  * answers 404 there); it is left out when nothing could be reached or a route always matches.
  */
-export function emitRoutes(vhosts: readonly VhostDraft[], portMatch: PortMatch): ApisixRoute[] {
+export function emitRoutes(
+  vhosts: readonly VhostDraft[],
+  portMatch: PortMatch,
+  memo?: EmitMemo,
+  /** With `memo`: last time's instance of a route that came out the same. */
+  intern: (r: ApisixRoute) => ApisixRoute = (r) => r,
+): ApisixRoute[] {
   const out: ApisixRoute[] = [];
   // Where a request can fall through a hosted vhost: host-less routes of the port, or a wildcard
   // host of the port that also covers one of the vhost's hosts.
   const hostlessPorts = new Set<string>();
   const wildcards = new Map<string, string[]>();
+  const portKeys = new Map<HttpScope, string>();
+  const portKey = (v: VhostDraft): string => {
+    let pk = portKeys.get(v.scope);
+    if (pk === undefined) portKeys.set(v.scope, (pk = fallScope(v.scope, portMatch)));
+    return pk;
+  };
   for (const v of vhosts) {
     if (!v.routes.length) continue;
-    const pk = portKey(v, portMatch);
-    if (v.anyHost) hostlessPorts.add(pk);
-    for (const h of v.hosts) if (h.startsWith('*')) (wildcards.get(pk) ?? wildcards.set(pk, []).get(pk)!).push(h);
+    if (v.anyHost) hostlessPorts.add(portKey(v));
+    for (const h of v.hosts) if (h.startsWith('*')) (wildcards.get(portKey(v)) ?? wildcards.set(portKey(v), []).get(portKey(v))!).push(h);
   }
   const canFallThrough = (v: VhostDraft): boolean => {
-    const pk = portKey(v, portMatch);
+    if (hostlessPorts.size === 0 && wildcards.size === 0) return false;
+    const pk = portKey(v);
     if (hostlessPorts.has(pk)) return true;
     const ws = wildcards.get(pk);
     return !!ws && v.hosts.some((h) => ws.some((w) => w !== h && h.endsWith(w.slice(1))));
   };
   for (const v of vhosts) {
-    const portVars = scopeVars(v.scope, portMatch);
-    const groups: { hosts?: string[]; tag: string }[] = [];
-    if (v.hosts.length) groups.push({ hosts: [...v.hosts], tag: 'h' });
-    if (v.anyHost) groups.push({ tag: '*' });
-    const scopeKey = `${v.scope.address ? `${v.scope.address}|` : ''}${v.scope.port ?? ''}|${v.scope.routeConfig.name}`;
-    const n = v.routes.length;
-    const where = describe(v);
-    for (const g of groups) {
-      for (let i = 0; i < n; i++) {
-        out.push(emitRoute(v, v.routes[i]!, i, n, g, scopeKey, portVars, where));
+    if (memo) {
+      // A reused draft whose upstream ids and fallthrough are as before emits the same objects.
+      const fall = v.hosts.length > 0 && !v.catchAll && canFallThrough(v);
+      const prev = memo.get(v);
+      if (prev && prev.fall === fall && sameIds(prev.ids, v)) {
+        for (const r of prev.routes) out.push(r);
+        continue;
       }
-      if (g.hosts && !v.catchAll && canFallThrough(v)) {
-        const r: ApisixRoute = {
-          id: stableId('r', scopeKey, v.vhostKey, '#terminal'),
-          name: fitName(`${v.vhostKey}/#no-route`, MAX_NAME_LENGTH),
-          desc: fitName(`404 when no route of ${where} matches (no fallthrough to other hosts)`, MAX_DESC_LENGTH),
-          uris: [...ANY_URIS],
-          hosts: g.hosts,
-          priority: TERMINAL_PRIORITY,
-          plugins: { 'fault-injection': { abort: { http_status: 404, body: '', percentage: 100 } } },
-        };
-        if (portVars.length) r.vars = portVars;
-        out.push(r);
-      }
+      const start = out.length;
+      emitVhost(v, portMatch, fall, out);
+      for (let k = start; k < out.length; k++) out[k] = intern(out[k]!);
+      memo.set(v, { fall, ids: refIds(v), routes: out.slice(start) });
+      continue;
     }
+    emitVhost(v, portMatch, v.hosts.length > 0 && !v.catchAll && canFallThrough(v), out);
   }
   return out;
 }
 
-function portKey(v: VhostDraft, portMatch: PortMatch): string {
-  return fallScope(v.scope, portMatch);
+/** Emitted routes per vhost draft, kept by an incremental translator. */
+export type EmitMemo = WeakMap<VhostDraft, { fall: boolean; ids: readonly string[]; routes: readonly ApisixRoute[] }>;
+
+function refIds(v: VhostDraft): string[] {
+  const ids: string[] = [];
+  for (const d of v.routes) {
+    if (d.weighted) for (const w of d.weighted) ids.push(w.ref.id);
+    else if (d.upstream) ids.push(d.upstream.id);
+  }
+  return ids;
+}
+
+function sameIds(ids: readonly string[], v: VhostDraft): boolean {
+  let k = 0;
+  for (const d of v.routes) {
+    if (d.weighted) {
+      for (const w of d.weighted) if (ids[k++] !== w.ref.id) return false;
+    } else if (d.upstream && ids[k++] !== d.upstream.id) return false;
+  }
+  return k === ids.length;
+}
+
+function emitVhost(v: VhostDraft, portMatch: PortMatch, fall: boolean, out: ApisixRoute[]): void {
+  const portVars = scopeVars(v.scope, portMatch);
+  const groups: { hosts?: string[]; tag: string }[] = [];
+  if (v.hosts.length) groups.push({ hosts: [...v.hosts], tag: 'h' });
+  if (v.anyHost) groups.push({ tag: '*' });
+  const scopeKey = `${v.scope.address ? `${v.scope.address}|` : ''}${v.scope.port ?? ''}|${v.scope.routeConfig.name}`;
+  const n = v.routes.length;
+  const where = describe(v);
+  for (const g of groups) {
+    for (let i = 0; i < n; i++) {
+      out.push(emitRoute(v, v.routes[i]!, i, n, g, scopeKey, portVars, where));
+    }
+    if (g.hosts && fall) {
+      const r: ApisixRoute = {
+        id: stableId('r', scopeKey, v.vhostKey, '#terminal'),
+        name: fitName(`${v.vhostKey}/#no-route`, MAX_NAME_LENGTH),
+        desc: fitName(`404 when no route of ${where} matches (no fallthrough to other hosts)`, MAX_DESC_LENGTH),
+        uris: [...ANY_URIS],
+        hosts: g.hosts,
+        priority: TERMINAL_PRIORITY,
+        plugins: { 'fault-injection': { abort: { http_status: 404, body: '', percentage: 100 } } },
+      };
+      if (portVars.length) r.vars = portVars;
+      out.push(r);
+    }
+  }
 }
 
 function describe(v: VhostDraft): string {

@@ -2,6 +2,8 @@ import type { Any } from '@bufbuild/protobuf/wkt';
 import type { HeaderValueOption, RetryPolicy, Route, RouteAction, RouteConfiguration, VirtualHost, WeightedCluster_ClusterWeight } from '@amesh/proto';
 import type { ApisixTimeout, ApisixUpstream } from './apisix-types.js';
 import type { FieldIssue } from './field-issue.js';
+import type { CaptureScope } from './listener-scope.js';
+import type { ReportItem } from './translation-report.js';
 import { durationSeconds as seconds } from './duration.js';
 import { hasKeys } from './has-keys.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -25,6 +27,8 @@ export interface HttpScope {
   readonly address?: string;
   /** For wildcard scopes: addresses that have their own listener on this port. */
   excludeAddresses?: string[];
+  /** Direction and Host-port defaults, for portMatch `capture` (absent: outbound, port 80). */
+  readonly capture?: CaptureScope;
   /** The HCM strips the Host port before matching domains (strip_matching/any_host_port). */
   readonly hostPortIgnored?: boolean;
   /** Filter-level configs of the HCM's http_filters (fault, local_ratelimit), by filter name. */
@@ -42,6 +46,17 @@ export interface ClusterLookup {
   usable(cluster: string): ApisixUpstream | undefined;
   /** Why a cluster cannot be used (for the report). */
   whyNot(cluster: string): string;
+  /**
+   * Like `usable`, for callers that read the upstream's nodes (a mirror target). Route drafts
+   * otherwise read only an upstream's id, type and connect timeout, so an incremental translator
+   * need not redo them when only endpoints change. Defaults to `usable`.
+   */
+  usableWithNodes?(cluster: string): ApisixUpstream | undefined;
+}
+
+/** The upstream fields route drafts read (besides nodes, read through `usableWithNodes` only). */
+export function sameRouteFacet(a: ApisixUpstream, b: ApisixUpstream): boolean {
+  return a === b || (a.id === b.id && a.type === b.type && a.timeout?.connect === b.timeout?.connect);
 }
 
 /** A translated Envoy route, before ids of upstream variants are known. */
@@ -84,8 +99,41 @@ const DEFAULT_ROUTE_TIMEOUT = 15;
 /** APISIX's own connect timeout default, used when a route timeout must name one. */
 const DEFAULT_CONNECT_TIMEOUT = 60;
 
+/**
+ * One virtual host's translation in one scope, kept by an incremental translator. The host part
+ * (domains, claims, vhost-level report) depends only on the route configurations and scopes; the
+ * route part also on what the cluster side said about the clusters it looked up (`deps`).
+ */
+export interface VhostRecord {
+  readonly vh: VirtualHost;
+  readonly hostItems: readonly ReportItem[];
+  /** Undefined when the vhost was dropped (no usable domain) or failed. */
+  readonly draft: VhostDraft | undefined;
+  readonly deps: readonly ClusterDep[];
+  readonly routeItems: readonly ReportItem[];
+  readonly refs: readonly UpstreamRef[];
+}
+
+/** What a lookup of one cluster answered: its usable upstream, or why there is none. */
+export interface ClusterDep {
+  readonly name: string;
+  readonly upstream: ApisixUpstream | undefined;
+  readonly why: string | undefined;
+  /** The nodes were read too: any change of the upstream matters, not only its route facet. */
+  readonly nodes: boolean;
+}
+
+/** Recording for an incremental translator: the report as it is made, last run's records, this run's. */
+export interface VhostRecording {
+  /** The report array `ctx.issue` appends to (items are sliced off it per vhost). */
+  readonly log: ReportItem[];
+  /** Records of this scope from the last run, when the scopes and claims cannot have changed. */
+  readonly previous: readonly (VhostRecord | undefined)[] | undefined;
+  readonly next: (VhostRecord | undefined)[];
+}
+
 /** One RouteConfiguration in one scope -> virtual host drafts. Never throws: bad parts are reported. */
-export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideContext): VhostDraft[] {
+export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideContext, recording?: VhostRecording): VhostDraft[] {
   const rc = scope.routeConfig;
   const out: VhostDraft[] = [];
   const seenVhostNames = new Set<string>();
@@ -94,45 +142,172 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
   if (rc.requestMirrorPolicies.length) report({ path: 'request_mirror_policies', severity: 'ignored', reason: 'route-configuration-wide mirroring not translated (route and vhost level are)' });
   for (let i = 0; i < rc.virtualHosts.length; i++) {
     const vh = rc.virtualHosts[i]!;
-    const at = `virtual_hosts[${i}]`;
-    try {
-      const vhostKey = seenVhostNames.has(vh.name) ? `${vh.name}#${i}` : vh.name;
-      seenVhostNames.add(vh.name);
-      const issues: FieldIssue[] = [];
-      const { hosts, anyHost } = vhostHosts(vh.domains, scope.port, ctx.claimScope(scope), `${rc.name}/${vhostKey}`, ctx.claims, `${at}.domains`, issues, rc.ignorePortInHostMatching || scope.hostPortIgnored === true);
-      issues.forEach(report);
-      if (!hosts.length && !anyHost) {
-        report({ path: at, severity: 'dropped', reason: 'virtual host has no domain APISIX can match' });
+    const vhostKey = seenVhostNames.has(vh.name) ? `${vh.name}#${i}` : vh.name;
+    seenVhostNames.add(vh.name);
+    if (!recording) {
+      const draft = translateVhost(scope, rc, vh, i, vhostKey, ctx, report);
+      if (draft) out.push(draft);
+      continue;
+    }
+    const log = recording.log;
+    const prev = recording.previous?.[i];
+    if (prev && prev.vh === vh) {
+      for (const item of prev.hostItems) log.push(item);
+      if (!prev.draft || depsHold(prev.deps, ctx.clusters)) {
+        for (const item of prev.routeItems) log.push(item);
+        for (const ref of prev.refs) ctx.variants.adopt(ref);
+        if (prev.draft) out.push(prev.draft);
+        recording.next[i] = prev;
         continue;
       }
-      vhostUnsupported(vh, at, report);
-      const routes: RouteDraft[] = [];
-      // Route names key the ids (stable when routes are inserted); repeats fall back to the index.
-      const names = vh.routes.length > 1 ? new Set<string>() : undefined;
-      for (let j = 0; j < vh.routes.length; j++) {
-        const r = vh.routes[j]!;
-        const idKey = r.name && !names?.has(r.name) ? r.name : `${r.name}#${j}`;
-        names?.add(r.name);
-        const rIssues: FieldIssue[] = [];
-        let draft: RouteDraft | undefined;
-        try {
-          draft = translateRoute(r, j, idKey, vh, rc, scope, at, `${at}.routes[${j}]`, ctx, rIssues);
-        } catch (e) {
-          rIssues.push({ path: `${at}.routes[${j}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
-        }
-        rIssues.forEach(report);
-        if (draft) routes.push(draft);
-      }
-      const mode = routes.length < 2 ? 'native' : orderingMode(routes.map((d) => d.match.key));
-      const catchAll = routes.some(
-        (d) => d.match.key.kind === 'prefix' && d.match.key.prefix === '/' && d.match.vars.length === 0 && d.match.keyVars.length === 0,
-      );
-      out.push({ scope, vhostIndex: i, vhostKey, hosts, anyHost, mode, routes, catchAll });
-    } catch (e) {
-      report({ path: at, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+      // Same hosts, but a cluster it uses changed: only its routes are translated again.
+      const rec = recordRoutes(prev.draft, vh, rc, scope, ctx, report, log);
+      recording.next[i] = rec && { vh, hostItems: prev.hostItems, ...rec };
+      if (rec?.draft) out.push(rec.draft);
+      continue;
     }
+    const start = log.length;
+    let hostItems: ReportItem[] = [];
+    let host: VhostHost | undefined;
+    try {
+      host = vhostHost(scope, rc, vh, i, vhostKey, ctx, report);
+    } catch (e) {
+      report({ path: `virtual_hosts[${i}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+      recording.next[i] = undefined;
+      continue;
+    }
+    hostItems = log.slice(start);
+    if (!host) {
+      recording.next[i] = { vh, hostItems, draft: undefined, deps: [], routeItems: [], refs: [] };
+      continue;
+    }
+    const rec = recordRoutes(host, vh, rc, scope, ctx, report, log);
+    recording.next[i] = rec && { vh, hostItems, ...rec };
+    if (rec?.draft) out.push(rec.draft);
   }
   return out;
+}
+
+/** The part of a vhost draft its domains decide. */
+type VhostHost = Pick<VhostDraft, 'vhostIndex' | 'vhostKey' | 'hosts' | 'anyHost'>;
+
+/** Whether every cluster lookup a vhost made would answer the same now. */
+function depsHold(deps: readonly ClusterDep[], clusters: ClusterLookup): boolean {
+  for (const d of deps) {
+    const u = clusters.usable(d.name);
+    if (u === undefined || d.upstream === undefined) {
+      if (u !== d.upstream || clusters.whyNot(d.name) !== d.why) return false;
+    } else if (d.nodes ? u !== d.upstream : !sameRouteFacet(u, d.upstream)) return false;
+  }
+  return true;
+}
+
+/** Translates a vhost's routes, noting the cluster lookups, upstream refs and report items made. */
+function recordRoutes(
+  host: VhostHost,
+  vh: VirtualHost,
+  rc: RouteConfiguration,
+  scope: HttpScope,
+  ctx: RouteSideContext,
+  report: (issue: FieldIssue) => void,
+  log: ReportItem[],
+): Pick<VhostRecord, 'draft' | 'deps' | 'routeItems' | 'refs'> | undefined {
+  const deps: ClusterDep[] = [];
+  const refs: UpstreamRef[] = [];
+  const lookup = (name: string, nodes: boolean): ApisixUpstream | undefined => {
+    const upstream = ctx.clusters.usable(name);
+    deps.push({ name, upstream, why: upstream ? undefined : ctx.clusters.whyNot(name), nodes });
+    return upstream;
+  };
+  const clusters: ClusterLookup = {
+    usable: (name) => lookup(name, false),
+    usableWithNodes: (name) => lookup(name, true),
+    whyNot: (name) => ctx.clusters.whyNot(name),
+  };
+  const start = log.length;
+  ctx.variants.recording = refs;
+  try {
+    const draft = vhostRoutes(host, scope, rc, vh, { ...ctx, clusters }, report);
+    return { draft, deps, routeItems: log.slice(start), refs };
+  } catch (e) {
+    report({ path: `virtual_hosts[${host.vhostIndex}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+    return undefined;
+  } finally {
+    ctx.variants.recording = undefined;
+  }
+}
+
+function translateVhost(
+  scope: HttpScope,
+  rc: RouteConfiguration,
+  vh: VirtualHost,
+  i: number,
+  vhostKey: string,
+  ctx: RouteSideContext,
+  report: (issue: FieldIssue) => void,
+): VhostDraft | undefined {
+  try {
+    const host = vhostHost(scope, rc, vh, i, vhostKey, ctx, report);
+    return host && vhostRoutes(host, scope, rc, vh, ctx, report);
+  } catch (e) {
+    report({ path: `virtual_hosts[${i}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+    return undefined;
+  }
+}
+
+/** Domains -> hosts (claiming them in the scope) and vhost-level report; undefined: dropped. */
+function vhostHost(
+  scope: HttpScope,
+  rc: RouteConfiguration,
+  vh: VirtualHost,
+  i: number,
+  vhostKey: string,
+  ctx: RouteSideContext,
+  report: (issue: FieldIssue) => void,
+): VhostHost | undefined {
+  const at = `virtual_hosts[${i}]`;
+  const issues: FieldIssue[] = [];
+  const { hosts, anyHost } = vhostHosts(vh.domains, scope.port, ctx.claimScope(scope), `${rc.name}/${vhostKey}`, ctx.claims, () => `${at}.domains`, issues, rc.ignorePortInHostMatching || scope.hostPortIgnored === true);
+  for (const issue of issues) report(issue);
+  if (!hosts.length && !anyHost) {
+    report({ path: at, severity: 'dropped', reason: 'virtual host has no domain APISIX can match' });
+    return undefined;
+  }
+  vhostUnsupported(vh, at, report);
+  return { vhostIndex: i, vhostKey, hosts, anyHost };
+}
+
+function vhostRoutes(
+  host: VhostHost,
+  scope: HttpScope,
+  rc: RouteConfiguration,
+  vh: VirtualHost,
+  ctx: RouteSideContext,
+  report: (issue: FieldIssue) => void,
+): VhostDraft {
+  const at = `virtual_hosts[${host.vhostIndex}]`;
+  const routes: RouteDraft[] = [];
+  // Route names key the ids (stable when routes are inserted); repeats fall back to the index.
+  const names = vh.routes.length > 1 ? new Set<string>() : undefined;
+  for (let j = 0; j < vh.routes.length; j++) {
+    const r = vh.routes[j]!;
+    const idKey = r.name && !names?.has(r.name) ? r.name : `${r.name}#${j}`;
+    names?.add(r.name);
+    const rIssues: FieldIssue[] = [];
+    let draft: RouteDraft | undefined;
+    try {
+      draft = translateRoute(r, j, idKey, vh, rc, scope, at, `${at}.routes[${j}]`, ctx, rIssues);
+    } catch (e) {
+      rIssues.push({ path: `${at}.routes[${j}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+    }
+    for (const issue of rIssues) report(issue);
+    if (draft) routes.push(draft);
+  }
+  const mode = routes.length < 2 ? 'native' : orderingMode(routes.map((d) => d.match.key));
+  const catchAll = routes.some(
+    (d) => d.match.key.kind === 'prefix' && d.match.key.prefix === '/' && d.match.vars.length === 0 && d.match.keyVars.length === 0,
+  );
+  return { scope, vhostIndex: host.vhostIndex, vhostKey: host.vhostKey, hosts: host.hosts, anyHost: host.anyHost, mode, routes, catchAll };
 }
 
 function vhostUnsupported(vh: VirtualHost, at: string, report: (i: FieldIssue) => void): void {
@@ -324,7 +499,7 @@ function routeActionDraft(
 
   const mirror = proxyMirrorPlugin(
     a.requestMirrorPolicies.length ? a.requestMirrorPolicies : vh.requestMirrorPolicies,
-    (c) => ctx.clusters.usable(c),
+    (c) => (ctx.clusters.usableWithNodes ? ctx.clusters.usableWithNodes(c) : ctx.clusters.usable(c)),
     a.requestMirrorPolicies.length ? `${at}.request_mirror_policies` : `${vhAt}.request_mirror_policies`,
     issues,
   );

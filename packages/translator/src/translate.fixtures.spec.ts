@@ -2,13 +2,16 @@ import * as path from 'node:path';
 import type { RouteConfiguration } from '@amesh/proto';
 import type { ApisixConfig, ApisixRoute } from './apisix-types.js';
 import { loadXdsPaths } from './loader/index.js';
-import { translate, type TranslateResult } from './translate.js';
+import { translate, type TranslateOptions, type TranslateResult } from './translate.js';
+import { createTranslator } from './create-translator.js';
+import { prefixRoute, routeConfig } from './testing/xds-builders.js';
+import { testRequest } from './testing/test-request.js';
 import { apisixActionKey, envoyActionKey } from './testing/action-key.js';
-import { apisixRoute } from './testing/apisix-matcher.js';
-import { envoyRoute } from './testing/envoy-matcher.js';
+import { apisixRoute, envoyRoute } from './testing/strict-match.js';
 import { allRouteConfigs, allRoutes, routeClusterNames, withStaticClusters } from './testing/fixture-clusters.js';
 import { schemaViolations } from './testing/schema-check.js';
-import type { TestRequest } from './testing/test-request.js';
+import { captured, type MatchRequest } from './matching/index.js';
+import { DEFAULT_CAPTURE_PORTS } from './listener-scope.js';
 import type { XdsResources } from './xds-resources.js';
 
 const XDS = path.join(__dirname, '../../../testdata/xds');
@@ -24,10 +27,11 @@ interface Fixture {
  * Loads a fixture, adds a STATIC cluster for every cluster its routes name but it does not carry
  * (route-only goldens), translates, and requires every emitted object to be schema-valid.
  */
-async function fixture(file: string): Promise<Fixture> {
-  const { resources } = await loadXdsPaths([path.join(XDS, file)]);
+async function fixture(file: string, options: TranslateOptions = {}, moreRoutes: RouteConfiguration[] = []): Promise<Fixture> {
+  const { resources: loaded } = await loadXdsPaths([path.join(XDS, file)]);
+  const resources = moreRoutes.length ? { ...loaded, routeConfigurations: [...loaded.routeConfigurations, ...moreRoutes] } : loaded;
   const xds = withStaticClusters(resources, routeClusterNames(allRoutes(resources)));
-  const out = translate(xds);
+  const out = translate(xds, options);
   expect(schemaViolations(out.config)).toEqual([]);
   const clusterOfNode = new Map<string, string>();
   for (const c of xds.clusters) {
@@ -46,7 +50,7 @@ const one = (f: Fixture, name: string): ApisixRoute => {
 const upstreamOf = (config: ApisixConfig, id: string | undefined) => config.upstreams.find((u) => u.id === id);
 
 /** Requests built from a route configuration's own domains, paths and header values. */
-function probeRequests(rc: RouteConfiguration, port: number, address?: string): TestRequest[] {
+function probeRequests(rc: RouteConfiguration, port: number, address?: string): MatchRequest[] {
   const hosts = new Set(['unknown.invalid']);
   const paths = new Set(['/', '/zzz']);
   const headerSets: Record<string, string>[] = [{}];
@@ -68,7 +72,7 @@ function probeRequests(rc: RouteConfiguration, port: number, address?: string): 
       if (Object.keys(hs).length) headerSets.push(hs);
     }
   }
-  const out: TestRequest[] = [];
+  const out: MatchRequest[] = [];
   for (const authority of hosts) for (const p of paths) for (const headers of headerSets) out.push({ authority, port, address, method: 'GET', path: p.startsWith('/') ? p : `/${p}`, headers, query: {} });
   return out;
 }
@@ -221,7 +225,7 @@ describe('Kuma goldens', () => {
 });
 
 describe('Istio and OSM dumps', () => {
-  test('istio sidecar-lds-full: inbound routes on their original port, missing RDS reported per listener', async () => {
+  test('istio sidecar-lds-full (portMatch server_port): inbound routes on their original port, missing RDS reported per listener', async () => {
     const f = await fixture('istio/sidecar-lds-full.configdump.yaml');
     const inbound = named(f, 'inbound|http|8000/default');
     expect(inbound).toHaveLength(1);
@@ -235,6 +239,50 @@ describe('Istio and OSM dumps', () => {
     const missing = f.out.report.filter((i) => i.reason.includes('not received yet'));
     expect(missing.map((i) => i.name)).toEqual(expect.arrayContaining(['0.0.0.0_80', '0.0.0.0_9080']));
     expect(f.out.report.some((i) => i.reason === 'network filter istio.stats not translated')).toBe(true);
+  });
+
+  /** The RDS the dump's 0.0.0.0_80 and 0.0.0.0_9080 wait for, as istiod sends them (service vhost + allow_any). */
+  const istioOutboundRds = () =>
+    [
+      ['80', 'backend.default.svc.cluster.local'],
+      ['9080', 'reviews.default.svc.cluster.local'],
+    ].map(([port, fqdn]) =>
+      routeConfig({
+        name: port,
+        virtualHosts: [
+          { name: `${fqdn}:${port}`, domains: [fqdn!, `${fqdn}:${port}`, fqdn!.split('.')[0]!, `${fqdn!.split('.')[0]}:${port}`], routes: [prefixRoute('/', `outbound|${port}||${fqdn}`, { name: 'default' })] },
+          { name: 'allow_any', domains: ['*'], routes: [prefixRoute('/', 'PassthroughCluster', { name: 'allow_any' })] },
+        ],
+      }),
+    );
+
+  test('istio sidecar-lds-full behind REDIRECT (portMatch capture): inbound and outbound routes both present, no collisions', async () => {
+    const f = await fixture('istio/sidecar-lds-full.configdump.yaml', { portMatch: 'capture' }, istioOutboundRds());
+    // virtualInbound's only HTTP port: direction alone (the Host port would be the service port 8000, not 80).
+    expect(one(f, 'inbound|http|8000/default').vars).toEqual([['server_port', '==', 15006]]);
+    expect(one(f, 'reviews.default.svc.cluster.local:9080/default').vars).toEqual([['server_port', '==', 15001], ['http_host', '~~', ':9080$']]);
+    expect(one(f, 'backend.default.svc.cluster.local:80/default').vars).toEqual([
+      ['server_port', '==', 15001],
+      ['OR', ['http_host', '~~', ':80$'], ['http_host', '!', '~~', ':[0-9]+$']],
+    ]);
+    expect(f.out.report.filter((i) => /already (used|belongs)/.test(i.reason))).toEqual([]);
+    const ask = (authority: string, direction: 'inbound' | 'outbound', port: number) => {
+      const req = testRequest(authority, '/', { port, direction });
+      const route = apisixRoute(f.routes, captured(req, DEFAULT_CAPTURE_PORTS));
+      // Envoy, picking the listener by direction and original port, sends it to the same place.
+      expect(apisixActionKey(route, f.out.config, f.clusterOfNode)).toBe(envoyActionKey(envoyRoute(f.xds, req)?.route));
+      return route?.name;
+    };
+    expect(ask('reviews:9080', 'outbound', 9080)).toBe('reviews.default.svc.cluster.local:9080/default');
+    expect(ask('backend', 'outbound', 80)).toBe('backend.default.svc.cluster.local:80/default');
+    expect(ask('backend:8000', 'inbound', 80)).toBe('inbound|http|8000/default');
+    // The incremental translator (the sidecar's) writes the same.
+    const incremental = createTranslator({ portMatch: 'capture' });
+    expect(JSON.stringify(incremental.translate(f.xds))).toBe(JSON.stringify(f.out));
+    expect(JSON.stringify(incremental.translate(f.xds))).toBe(JSON.stringify(f.out));
+    // Without the direction in the scope key, the inbound and outbound `*` vhosts collide.
+    const none = await fixture('istio/sidecar-lds-full.configdump.yaml', { portMatch: 'none' }, istioOutboundRds());
+    expect(none.out.report.some((i) => i.reason.includes("'*' already used by virtual host"))).toBe(true);
   });
 
   test('osm egress: host route, match-all method regex kept, passthrough chain reported', async () => {

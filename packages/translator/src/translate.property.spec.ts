@@ -4,11 +4,13 @@ import { RouteConfigurationSchema } from '@amesh/proto';
 import type { XdsResources } from './xds-resources.js';
 import { translate } from './translate.js';
 import { apisixActionKey, envoyActionKey } from './testing/action-key.js';
-import { apisixRoute } from './testing/apisix-matcher.js';
-import { envoyRoute } from './testing/envoy-matcher.js';
+import { apisixRoute, envoyRoute } from './testing/strict-match.js';
 import { schemaViolations } from './testing/schema-check.js';
-import type { TestRequest } from './testing/test-request.js';
+import { captured, type MatchRequest } from './matching/index.js';
+import { DEFAULT_CAPTURE_PORTS, type PortMatch } from './listener-scope.js';
+import { virtualInbound } from './testing/inbound-listener.js';
 import { httpListener, resources, routeConfig, staticCluster, type RouteInit, type VirtualHostInit } from './testing/xds-builders.js';
+import { testRequest } from './testing/test-request.js';
 
 // A small universe, so that generated routes and requests often meet.
 const PORTS = [80, 8080];
@@ -120,7 +122,7 @@ const mesh: fc.Arbitrary<XdsResources> = fc.tuple(vhosts, vhosts, fc.option(vhos
   }),
 );
 
-const request: fc.Arbitrary<TestRequest> = fc.record({
+const request: fc.Arbitrary<MatchRequest> = fc.record({
   authority: fc.tuple(fc.constantFrom(...HOSTS, 'x.example', 'B.example'), fc.boolean()).map(([h, withPort]) => (withPort ? `${h}:PORT` : h)),
   port: fc.constantFrom(...PORTS),
   address: fc.constantFrom(VIP, '192.0.2.1'),
@@ -193,11 +195,97 @@ describe('APISIX picks what Envoy picks', () => {
       clusters: CLUSTERS.map((c, i) => staticCluster(c, `10.0.0.${i + 1}`)),
     });
     const { config } = translate(xds);
-    const req = (headers: Record<string, string>): TestRequest => ({ authority: 'a.example', port: 80, method: 'GET', path: '/api/x', headers, query: {} });
+    const req = (headers: Record<string, string>): MatchRequest => testRequest('a.example', '/api/x', { headers });
     expect(apisixActionKey(apisixRoute(config.routes, req({ 'x-a': '1' })), config, clusterOfNode)).toBe('cluster:c0');
     expect(apisixActionKey(apisixRoute(config.routes, req({})), config, clusterOfNode)).toBe('cluster:c1');
     // Both routes share the `/*` key and carry their paths in vars.
     expect(config.routes.every((r) => r.uris?.[0] === '/*')).toBe(true);
+  });
+});
+
+/**
+ * REDIRECT interception (portMatch `capture`): outbound listeners on 80 and 8080 and a
+ * virtualInbound with one or two chains on the SAME ports, each with generated vhosts (`*` in
+ * both directions included). Clients put `:port` in Host iff the port is not 80; APISIX sees the
+ * capture port of the direction as `$server_port`, Envoy picks the listener by direction and
+ * original port.
+ */
+const captureMesh: fc.Arbitrary<XdsResources> = fc
+  .tuple(vhosts, vhosts, vhosts, fc.option(vhosts, { nil: undefined }))
+  .map(([out80, out8080, in1, in2]) => {
+    const inbound = [{ port: 8080, vh: in1 }, ...(in2 ? [{ port: 80, vh: in2 }] : [])];
+    return resources({
+      listeners: [
+        httpListener(80, '80'),
+        httpListener(8080, '8080'),
+        virtualInbound(inbound.map((c) => ({ port: c.port, routeConfig: { name: `inbound|${c.port}||`, virtualHosts: withPorts(uniqueDomains(c.vh), c.port) } }))),
+      ],
+      routeConfigurations: [
+        routeConfig({ name: '80', virtualHosts: withPorts(uniqueDomains(out80), 80) }),
+        routeConfig({ name: '8080', virtualHosts: withPorts(uniqueDomains(out8080), 8080) }),
+      ],
+      clusters: CLUSTERS.map((c, i) => staticCluster(c, `10.0.0.${i + 1}`)),
+    });
+  });
+
+/** The original ports the mesh's inbound chains take. */
+function inboundPorts(xds: XdsResources): number[] {
+  const l = xds.listeners.find((x) => x.name === 'virtualInbound');
+  return (l?.filterChains ?? []).flatMap((c) => (c.filterChainMatch?.destinationPort === undefined ? [] : [c.filterChainMatch.destinationPort]));
+}
+
+/** A request to a generated mesh: inbound ones go to a port an inbound chain takes. */
+const captureRequest = fc
+  .record({
+    direction: fc.constantFrom('inbound' as const, 'outbound' as const),
+    host: fc.constantFrom(...HOSTS, 'x.example', 'B.example'),
+    pick: fc.nat(),
+    port: fc.constantFrom(...PORTS),
+    method: fc.constantFrom('GET', 'POST'),
+    path: fc.constantFrom(...PATHS),
+    headers: fc.dictionary(fc.constantFrom(...HEADER_NAMES), value, { maxKeys: 2 }),
+    query: fc.dictionary(fc.constant('q'), value, { maxKeys: 1 }),
+  })
+  .map(({ host, pick, ...r }) => (xds: XdsResources): MatchRequest => {
+    const ins = inboundPorts(xds);
+    const port = r.direction === 'inbound' ? ins[pick % ins.length]! : r.port;
+    return { ...r, port, authority: port === 80 ? host : `${host}:${port}` };
+  });
+
+/** The first request on which Envoy and APISIX differ for the mesh translated with `portMatch`, if any. */
+function captureDisagreement(xds: XdsResources, reqs: ((xds: XdsResources) => MatchRequest)[], portMatch: PortMatch): string | undefined {
+  const { config } = translate(xds, { portMatch });
+  for (const make of reqs) {
+    const req = make(xds);
+    const envoy = envoyActionKey(envoyRoute(xds, req)?.route);
+    const apisix = apisixActionKey(apisixRoute(config.routes, captured(req, DEFAULT_CAPTURE_PORTS)), config, clusterOfNode);
+    if (envoy !== apisix) return `request ${JSON.stringify(req)}: Envoy ${envoy}, APISIX ${apisix}\n${describeMesh(xds)}\n${JSON.stringify(config.routes)}`;
+  }
+  return undefined;
+}
+
+describe('APISIX picks what Envoy picks behind REDIRECT interception (portMatch capture)', () => {
+  const reqs = fc.array(captureRequest, { minLength: 30, maxLength: 30 });
+
+  test('outbound and inbound requests end in the same action', () => {
+    fc.assert(
+      fc.property(captureMesh, reqs, (xds, list) => {
+        const { report } = translate(xds, { portMatch: 'capture' });
+        // Inbound and outbound `*` vhosts never collide: nothing is dropped.
+        expect(report.filter((r) => r.severity === 'dropped' || r.reason.includes('already'))).toEqual([]);
+        const bad = captureDisagreement(xds, list, 'capture');
+        if (bad) throw new Error(bad);
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+    );
+  });
+
+  test.each(['server_port', 'none'] as const)('the same meshes and requests tell %s apart from capture (the property can fail)', (mode) => {
+    const outcome = fc.check(
+      fc.property(captureMesh, reqs, (xds, list) => captureDisagreement(xds, list, mode) === undefined),
+      { numRuns: 300, seed: 42 },
+    );
+    expect(outcome.failed).toBe(true);
   });
 });
 

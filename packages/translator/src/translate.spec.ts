@@ -16,9 +16,13 @@ import { CorsPolicySchema as CorsFilterPolicySchema } from '@amesh/proto/gen/env
 import type { ApisixRoute } from './apisix-types.js';
 import { upstreamIdFor } from './ids.js';
 import { translate, type TranslateOptions } from './translate.js';
-import { apisixRoute } from './testing/apisix-matcher.js';
+import { apisixRoute } from './testing/strict-match.js';
 import { schemaViolations } from './testing/schema-check.js';
-import type { TestRequest } from './testing/test-request.js';
+import { captured, type MatchRequest } from './matching/index.js';
+import { DownstreamTlsContextSchema } from '@amesh/proto/gen/envoy/extensions/transport_sockets/tls/v3/tls_pb';
+import { TrafficDirection } from '@amesh/proto/gen/envoy/config/core/v3/base_pb';
+import { parsePortMatch } from './listener-scope.js';
+import { virtualInbound } from './testing/inbound-listener.js';
 import {
   edsCluster,
   httpListener,
@@ -32,6 +36,7 @@ import {
   type VirtualHostInit,
 } from './testing/xds-builders.js';
 import type { XdsResources } from './xds-resources.js';
+import { testRequest } from './testing/test-request.js';
 
 const CLUSTERS = ['c0', 'c1', 'c2'].map((c, i) => staticCluster(c, `10.0.0.${i + 1}`));
 
@@ -58,7 +63,7 @@ function only(routes: ApisixRoute[]): ApisixRoute {
   return routes[0]!;
 }
 
-const req = (path: string, extra: Partial<TestRequest> = {}): TestRequest => ({ authority: 'a.example', port: 80, method: 'GET', path, headers: {}, query: {}, ...extra });
+const req = (path: string, extra: Partial<MatchRequest> = {}): MatchRequest => testRequest('a.example', path, extra);
 
 describe('domains -> hosts', () => {
   test('ports are stripped, duplicates merged, `*.x` kept, `*` gives host-less routes', () => {
@@ -758,5 +763,95 @@ describe('route configuration and connection manager options', () => {
     listener.filterChains[0]!.filters[0]!.configType = { case: 'typedConfig', value: anyPack(HttpConnectionManagerSchema, hcm) };
     const { report } = run(mesh80([{ name: 'a', domains: ['a.example'], routes: [prefixRoute('/', 'c0')] }], { listeners: [listener] }));
     expect(report).toEqual([]);
+  });
+});
+
+describe("portMatch 'capture' (REDIRECT interception to 15001 / 15006)", () => {
+  const allowAny = { name: 'allow_any', domains: ['*'], routes: [prefixRoute('/', 'c2')] };
+  const inboundRc = (port: number, cluster: string) => ({ name: `inbound|${port}||`, virtualHosts: [{ name: 'inbound|http', domains: ['*'], routes: [prefixRoute('/', cluster)] }] });
+  /** Istio's shape: outbound 0.0.0.0_9080 and 0.0.0.0_80 (each with a `*` vhost) and virtualInbound. */
+  const istio = (inboundPorts: number[]) =>
+    resources({
+      listeners: [httpListener(9080, '9080'), httpListener(80, '80'), virtualInbound(inboundPorts.map((p, i) => ({ port: p, routeConfig: inboundRc(p, `c${i}`) })))],
+      routeConfigurations: [
+        routeConfig({ name: '9080', virtualHosts: [{ name: 'reviews', domains: ['reviews', 'reviews:9080'], routes: [prefixRoute('/', 'c1')] }, allowAny] }),
+        routeConfig({ name: '80', virtualHosts: [{ name: 'web', domains: ['web', 'web:80'], routes: [prefixRoute('/', 'c0')] }, allowAny] }),
+      ],
+      clusters: CLUSTERS,
+    });
+  const ask = (routes: ApisixRoute[], authority: string, direction: 'inbound' | 'outbound') =>
+    apisixRoute(routes, captured(testRequest(authority, '/', { direction }), { outbound: 15001, inbound: 15006 }))?.upstream_id;
+
+  test('direction by the capture port, original port by the Host port; inbound and outbound `*` both kept', () => {
+    const { config, report } = run(istio([8080]), { portMatch: 'capture' });
+    expect(report).toEqual([]);
+    const byName = (n: string) => config.routes.filter((r) => r.name === n).map((r) => r.vars);
+    expect(byName('reviews/0')).toEqual([[['server_port', '==', 15001], ['http_host', '~~', ':9080$']]]);
+    // Port 80: Host with `:80`, or without any port (a missing Host included).
+    expect(byName('web/0')).toEqual([[['server_port', '==', 15001], ['OR', ['http_host', '~~', ':80$'], ['http_host', '!', '~~', ':[0-9]+$']]]]);
+    // The only inbound HTTP port: told apart by direction alone (the Host port is the service port).
+    expect(config.routes.filter((r) => r.desc?.startsWith('virtualInbound')).map((r) => r.vars)).toEqual([[['server_port', '==', 15006]]]);
+    expect(ask(config.routes, 'reviews:9080', 'outbound')).toBe(upstreamIdFor('c1'));
+    expect(ask(config.routes, 'other:9080', 'outbound')).toBe(upstreamIdFor('c2'));
+    expect(ask(config.routes, 'web', 'outbound')).toBe(upstreamIdFor('c0'));
+    expect(ask(config.routes, 'web:80', 'outbound')).toBe(upstreamIdFor('c0'));
+    expect(ask(config.routes, '[::1]:9080', 'outbound')).toBe(upstreamIdFor('c2'));
+    expect(ask(config.routes, 'reviews:7777', 'outbound')).toBeUndefined();
+    expect(ask(config.routes, 'reviews:9080', 'inbound')).toBe(upstreamIdFor('c0'));
+    expect(ask(config.routes, 'anything', 'inbound')).toBe(upstreamIdFor('c0'));
+  });
+
+  test('several inbound ports are told apart by the Host port, with IPv6 literals and no Host', () => {
+    const { config } = run(istio([8080, 80]), { portMatch: 'capture' });
+    expect(ask(config.routes, 'svc:8080', 'inbound')).toBe(upstreamIdFor('c0'));
+    expect(ask(config.routes, '[fd00::1]:8080', 'inbound')).toBe(upstreamIdFor('c0'));
+    expect(ask(config.routes, '[fd00::80]', 'inbound')).toBe(upstreamIdFor('c1'));
+    expect(ask(config.routes, 'svc', 'inbound')).toBe(upstreamIdFor('c1'));
+    // HTTP/1.0 without Host: `$http_host` is nil, which is the default port.
+    expect(ask(config.routes, '', 'inbound')).toBe(upstreamIdFor('c1'));
+    expect(ask(config.routes, 'svc:18080', 'inbound')).toBeUndefined();
+  });
+
+  test('direction by traffic_direction, else by name: virtualInbound is inbound, the rest outbound', () => {
+    const byName = inlineHttpListener('virtualInbound', 15006, inboundRc(9080, 'c0'));
+    byName.filterChains[0]!.filterChainMatch = create(FilterChainMatchSchema, { destinationPort: 9080 });
+    const inbound = inlineHttpListener('in_9080', 9080, inboundRc(9080, 'c1'));
+    inbound.trafficDirection = TrafficDirection.INBOUND;
+    const vars = (l: typeof byName) => only(run(resources({ listeners: [l], clusters: CLUSTERS }), { portMatch: 'capture' }).config.routes).vars;
+    expect(vars(byName)).toEqual([['server_port', '==', 15006]]);
+    expect(vars(inbound)).toEqual([['server_port', '==', 15006]]);
+    expect(vars(inlineHttpListener('0.0.0.0_9080', 9080, inboundRc(9080, 'c2')))).toEqual([['server_port', '==', 15001], ['http_host', '~~', ':9080$']]);
+  });
+
+  test('configurable capture ports; server_port and none unchanged', () => {
+    const ports = { mode: 'capture', ports: { outbound: 15101, inbound: 15106 } } as const;
+    const { config } = run(istio([8080]), { portMatch: ports });
+    expect(config.routes.find((r) => r.name === 'reviews/0')!.vars).toEqual([['server_port', '==', 15101], ['http_host', '~~', ':9080$']]);
+    const sp = run(istio([8080]), { portMatch: 'server_port' });
+    expect(sp.config.routes.find((r) => r.name === 'reviews/0')!.vars).toEqual([['server_port', '==', 9080]]);
+    // Without direction in the scope, the inbound `*` collides with an outbound one.
+    expect(run(istio([80]), { portMatch: 'none' }).report.some((i) => i.reason.includes("'*' already used by virtual host"))).toBe(true);
+  });
+
+  test("a Host without port means 443 on a chain that terminates the client's TLS, 80 behind mutual TLS", () => {
+    const tls = (requireClientCertificate: boolean) => {
+      const l = virtualInbound([{ port: 443, routeConfig: inboundRc(443, 'c0') }, { port: 80, routeConfig: inboundRc(80, 'c1') }]);
+      for (const c of l.filterChains) {
+        c.transportSocket = { name: 'tls', configType: { case: 'typedConfig', value: anyPack(DownstreamTlsContextSchema, create(DownstreamTlsContextSchema, { requireClientCertificate })) } } as typeof c.transportSocket;
+      }
+      return run(resources({ listeners: [l], clusters: CLUSTERS }), { portMatch: 'capture' }).config.routes;
+    };
+    expect(ask(tls(false), 'svc', 'inbound')).toBe(upstreamIdFor('c0'));
+    expect(ask(tls(true), 'svc', 'inbound')).toBe(upstreamIdFor('c1'));
+  });
+
+  test('parsePortMatch reads modes and OUT,IN capture ports, and says what is wrong', () => {
+    expect(parsePortMatch('capture')).toEqual({ portMatch: 'capture' });
+    expect(parsePortMatch('capture', '15101,15106')).toEqual({ portMatch: { mode: 'capture', ports: { outbound: 15101, inbound: 15106 } } });
+    expect(parsePortMatch('server_port', '15001,15006')).toEqual({ portMatch: 'server_port' });
+    expect(parsePortMatch('tproxy')).toEqual({ problem: 'expected capture, server_port or none (got "tproxy")' });
+    expect(parsePortMatch('capture', '15001')).toEqual({ problem: expect.stringMatching(/expected OUT,IN/) });
+    expect(parsePortMatch('capture', '15001,15001')).toEqual({ problem: expect.stringMatching(/two different ports/) });
+    expect(parsePortMatch('capture', '0,70000')).toEqual({ problem: expect.stringMatching(/1-65535/) });
   });
 });

@@ -1,14 +1,17 @@
-import type { RouteConfiguration } from '@amesh/proto';
-import { emptyApisixConfig, type ApisixConfig, type ApisixStreamRoute, type ApisixUpstream } from './apisix-types.js';
-import { translateClusters, type ClusterSide } from './cluster-translator.js';
+import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from '@amesh/proto';
+import { emptyApisixConfig, type ApisixConfig, type ApisixRoute, type ApisixStreamRoute, type ApisixUpstream } from './apisix-types.js';
+import { ClusterMemo, translateClusters, type ClusterSide } from './cluster-translator.js';
 import type { FieldIssue } from './field-issue.js';
+import type { SecretMaterial } from './secret-translator.js';
+import { IdOrder } from './id-order.js';
+import { sameItems, sameReport } from './same-items.js';
 import { translateListeners } from './listener-translator.js';
 import { linkScopes, scopeKey, type PortMatch } from './listener-scope.js';
-import { emitRoutes } from './route-emitter.js';
-import { translateRouteConfiguration, type ClusterLookup, type HttpScope, type VhostDraft } from './route-translator.js';
-import { translateTcpChain } from './stream-route-translator.js';
+import { emitRoutes, type EmitMemo } from './route-emitter.js';
+import { translateRouteConfiguration, type ClusterLookup, type HttpScope, type VhostDraft, type VhostRecord } from './route-translator.js';
+import { translateTcpChain, type TcpChain } from './stream-route-translator.js';
 import type { ReportItem, TranslationReport } from './translation-report.js';
-import { UpstreamVariants } from './upstream-variants.js';
+import { UpstreamVariants, type VariantMemo } from './upstream-variants.js';
 import type { HostClaims } from './vhost-hosts.js';
 import type { XdsKind, XdsResources } from './xds-resources.js';
 
@@ -17,8 +20,10 @@ export interface TranslateOptions {
    * How APISIX tells listeners apart (see README, "Listener ports"). `server_port` (default) adds
    * `["server_port","==",P]` to each route, plus `["server_addr","==",IP]` for listeners bound to
    * one IP (and the negation on the wildcard listener of that port): right when APISIX sees the
-   * original destination (TPROXY interception, or listening on the service ports). `none` adds no
-   * condition (REDIRECT interception; exact for a mesh whose HTTP routes do not differ by port).
+   * original destination (TPROXY interception, or listening on the service ports). `capture`
+   * (REDIRECT interception to the capture ports, the sidecar's default) matches the capture port
+   * of the listener's direction and the original port in the Host header. `none` adds no
+   * condition (exact for a mesh whose HTTP routes do not differ by port or direction).
    */
   readonly portMatch?: PortMatch;
 }
@@ -34,64 +39,134 @@ export interface TranslateResult {
  * what cannot be translated is left out and described in the report.
  */
 export function translate(xds: XdsResources, options: TranslateOptions = {}): TranslateResult {
-  const portMatch: PortMatch = options.portMatch ?? 'server_port';
+  return runTranslation(xds, options.portMatch ?? 'server_port', undefined);
+}
+
+/**
+ * What an incremental translator keeps between runs (see createTranslator). Every part is keyed
+ * by the identity of the messages it was made from, and checked against what it depended on.
+ */
+export class TranslationMemo {
+  readonly clusters = new ClusterMemo();
+  readonly variants: VariantMemo = new Map();
+  readonly emitted: EmitMemo = new WeakMap();
+  /** The listener stage of the last run and the messages it was made from. */
+  listeners: { listeners: readonly Listener[]; routeConfigurations: readonly RouteConfiguration[]; stage: ListenerStage } | undefined;
+  /** Per scope of the last run: its vhost records (complete = every vhost has one). */
+  vhosts = new Map<HttpScope, (VhostRecord | undefined)[]>();
+  vhostsComplete = false;
+  readonly upstreamOrder = new IdOrder<ApisixUpstream>();
+  readonly routeOrder = new IdOrder<ApisixRoute>();
+  report: { raw: readonly ReportItem[]; sorted: ReportItem[] } | undefined;
+  /** The last run's input and result, for endpoint-only updates (see endpointUpdate). */
+  last: LastRun | undefined;
+}
+
+export interface LastRun {
+  listeners: readonly Listener[];
+  routeConfigurations: readonly RouteConfiguration[];
+  clusters: readonly Cluster[];
+  clusterLoadAssignments: readonly ClusterLoadAssignment[];
+  secrets: readonly Secret[];
+  result: TranslateResult;
+  secretMaterials: ReadonlyMap<string, SecretMaterial>;
+  /** Assignment name -> the clusters that took it. */
+  usersOfCla: Map<string, string[]>;
+  /** False when the run had what an endpoint-only update cannot redo (aggregates, repeated assignments). */
+  endpointOnly: boolean;
+  /** Clusters used by stream routes through L4 variants, and clusters whose nodes a route read. */
+  l4: Set<string>;
+  nodeReaders: Set<string>;
+}
+
+/** Listeners -> scopes and TCP chains, with the report items it made. */
+interface ListenerStage {
+  scopes: HttpScope[];
+  tcp: TcpChain[];
+  items: ReportItem[];
+}
+
+/** The translation, one-shot (`memo` undefined) or reusing and refreshing what `memo` holds. */
+export function runTranslation(xds: XdsResources, portMatch: PortMatch, memo: TranslationMemo | undefined): TranslateResult {
   const report: ReportItem[] = [];
   const add = (kind: XdsKind, name: string, i: FieldIssue) => report.push({ kind, name, path: i.path, severity: i.severity, reason: i.reason });
+  const clusterList = xds.clusters ?? [];
 
   let side: ClusterSide;
+  let clusterFailure = false;
   try {
-    side = translateClusters(xds.clusters ?? [], xds.clusterLoadAssignments ?? [], xds.secrets ?? []);
+    side = translateClusters(clusterList, xds.clusterLoadAssignments ?? [], xds.secrets ?? [], memo?.clusters);
   } catch (e) {
     add('Cluster', '*', { path: '', severity: 'dropped', reason: `cluster translation failed: ${(e as Error).message}` });
     side = { upstreams: new Map(), complete: new Set(), passthrough: new Set(), ssls: [], report: [], info: new Map(), secrets: new Map() };
+    if (memo) memo.clusters.outcomes.clear();
+    clusterFailure = true;
   }
   for (const r of side.report) report.push(r);
 
-  const usableBase = new Map<string, ApisixUpstream>();
-  for (const [name, u] of side.upstreams) if (side.complete.has(name)) usableBase.set(name, u);
-  const known = new Set((xds.clusters ?? []).map((c) => c.name));
+  let known: Set<string> | undefined;
   const clusters: ClusterLookup = {
-    usable: (c) => usableBase.get(c),
+    usable: (c) => (side.complete.has(c) ? side.upstreams.get(c) : undefined),
     whyNot: (c) =>
       side.passthrough.has(c)
         ? 'passes through to the original destination, which APISIX cannot express'
-        : known.has(c)
+        : (known ??= new Set(clusterList.map((x) => x.name))).has(c)
           ? 'has no endpoints yet'
           : 'is unknown',
   };
-  const variants = new UpstreamVariants(usableBase);
+  const variants = memo
+    ? new UpstreamVariants(side.upstreams, side.complete, memo.variants, (u) => memo.upstreamOrder.intern(u))
+    : new UpstreamVariants(side.upstreams, side.complete);
 
   // Listeners -> scopes (route configuration per port) and TCP chains.
-  const rcs = new Map<string, RouteConfiguration>();
-  for (const rc of xds.routeConfigurations ?? []) rcs.set(rc.name, rc);
-  const ls = translateListeners(xds.listeners ?? [], rcs, (name, i) => add('Listener', name, i));
-  const scopes: HttpScope[] = ls.scopes;
-  for (const rc of xds.routeConfigurations ?? []) {
-    if (ls.referenced.has(rc.name)) continue;
-    if ((xds.listeners ?? []).length) {
-      add('RouteConfiguration', rc.name, { path: '', severity: 'ignored', reason: 'no listener references this route configuration' });
-      continue;
-    }
-    // Route configurations alone (no listeners in the input): served on the port their name says.
-    const port = /^(?:.*:)?(\d{1,5})$/.exec(rc.name);
-    scopes.push({ listener: '', port: port ? Number(port[1]) : undefined, routeConfig: rc, reportKind: 'RouteConfiguration', reportName: rc.name, reportPrefix: '' });
+  const listeners = xds.listeners ?? [];
+  const routeConfigurations = xds.routeConfigurations ?? [];
+  const prevListeners = memo?.listeners;
+  let stage: ListenerStage;
+  // Same listeners and route configurations: same scopes, so the hosts each vhost claims are too.
+  const sameTopology = prevListeners !== undefined && sameItems(prevListeners.listeners, listeners) && sameItems(prevListeners.routeConfigurations, routeConfigurations);
+  if (sameTopology) {
+    stage = prevListeners.stage;
+    for (const item of stage.items) report.push(item);
+  } else {
+    const start = report.length;
+    stage = listenerStage(listeners, routeConfigurations, add);
+    if (memo) memo.listeners = { listeners, routeConfigurations, stage: { ...stage, items: report.slice(start) } };
   }
 
-  linkScopes(scopes);
   const claims: HostClaims = new Map();
-  const claimScope = (s: HttpScope) => scopeKey(s, portMatch);
+  const claimScopes = new Map<HttpScope, string>();
+  const claimScope = (s: HttpScope): string => {
+    let key = claimScopes.get(s);
+    if (key === undefined) claimScopes.set(s, (key = scopeKey(s, portMatch)));
+    return key;
+  };
   const vhosts: VhostDraft[] = [];
-  for (const scope of scopes) {
+  const reuseHosts = memo !== undefined && sameTopology && memo.vhostsComplete;
+  const records = memo ? new Map<HttpScope, (VhostRecord | undefined)[]>() : undefined;
+  let complete = true;
+  const ctx = { clusters, variants, claims, claimScope, issue: (s: HttpScope, i: FieldIssue) => add(s.reportKind, s.reportName, i) };
+  for (const scope of stage.scopes) {
+    const recording = records && { log: report, previous: reuseHosts ? memo!.vhosts.get(scope) : undefined, next: [] as (VhostRecord | undefined)[] };
     try {
       // A loop, not push(...): a route configuration may hold more vhosts than a call takes arguments.
-      for (const v of translateRouteConfiguration(scope, { clusters, variants, claims, claimScope, issue: (s, i) => add(s.reportKind, s.reportName, i) })) vhosts.push(v);
+      for (const v of translateRouteConfiguration(scope, ctx, recording)) vhosts.push(v);
     } catch (e) {
       add(scope.reportKind, scope.reportName, { path: scope.reportPrefix, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
+      complete = false;
     }
+    if (recording) {
+      if (recording.next.length !== scope.routeConfig.virtualHosts.length || recording.next.includes(undefined)) complete = false;
+      records!.set(scope, recording.next);
+    }
+  }
+  if (memo) {
+    memo.vhosts = records!;
+    memo.vhostsComplete = complete;
   }
 
   const streamRoutes: ApisixStreamRoute[] = [];
-  for (const chain of ls.tcp) {
+  for (const chain of stage.tcp) {
     const issues: FieldIssue[] = [];
     try {
       streamRoutes.push(...translateTcpChain(chain, clusters, (c) => variants.stream(c), issues));
@@ -102,17 +177,97 @@ export function translate(xds: XdsResources, options: TranslateOptions = {}): Tr
   }
 
   const config = emptyApisixConfig();
-  config.upstreams = variants.resolve();
-  config.routes = dedupeById(emitRoutes(vhosts, portMatch), (r) =>
-    add('RouteConfiguration', r.name ?? r.id, { path: '', severity: 'dropped', reason: `route ${r.id} (${r.desc ?? ''}) duplicates another route's id` }),
-  );
-  config.stream_routes = dedupeById(streamRoutes);
+  const upstreams = variants.resolve();
+  const routes = memo ? emitRoutes(vhosts, portMatch, memo.emitted, (r) => memo.routeOrder.intern(r)) : emitRoutes(vhosts, portMatch);
+  // Incremental runs first try last run's order: the same ids go to the same places, no sorting.
+  config.upstreams = memo?.upstreamOrder.place(upstreams) ?? sortedById(upstreams, memo?.upstreamOrder);
+  config.routes =
+    memo?.routeOrder.place(routes) ??
+    sortedById(routes, memo?.routeOrder, (r) =>
+      add('RouteConfiguration', r.name ?? r.id, { path: '', severity: 'dropped', reason: `route ${r.id} (${r.desc ?? ''}) duplicates another route's id` }),
+    );
+  config.stream_routes = sortedById(streamRoutes);
   config.ssls = [...side.ssls];
-  sortById(config.upstreams);
-  sortById(config.routes);
-  sortById(config.stream_routes);
   sortById(config.ssls);
-  return { config, report: sortReport(report) };
+  const result = { config, report: reportOf(report, memo) };
+  if (memo) memo.last = clusterFailure ? undefined : lastRun(xds, result, side, memo, variants);
+  return result;
+}
+
+function lastRun(xds: XdsResources, result: TranslateResult, side: ClusterSide, memo: TranslationMemo, variants: UpstreamVariants): LastRun {
+  const clas = xds.clusterLoadAssignments ?? [];
+  const usersOfCla = new Map<string, string[]>();
+  let endpointOnly = new Set(clas.map((c) => c.clusterName)).size === clas.length;
+  for (const [name, o] of memo.clusters.outcomes) {
+    if (o.aggregate) endpointOnly = false;
+    if (o.claName !== undefined) (usersOfCla.get(o.claName) ?? usersOfCla.set(o.claName, []).get(o.claName)!).push(name);
+  }
+  const nodeReaders = new Set<string>();
+  for (const records of memo.vhosts.values()) {
+    for (const r of records) if (r) for (const d of r.deps) if (d.nodes) nodeReaders.add(d.name);
+  }
+  // Kept, not copied: the caller does not mutate what it passed (see Translator.translate).
+  return {
+    listeners: xds.listeners ?? [],
+    routeConfigurations: xds.routeConfigurations ?? [],
+    clusters: xds.clusters ?? [],
+    clusterLoadAssignments: clas,
+    secrets: xds.secrets ?? [],
+    result,
+    secretMaterials: side.secrets,
+    usersOfCla,
+    endpointOnly: endpointOnly && memo.vhostsComplete,
+    l4: new Set(variants.streamClusters()),
+    nodeReaders,
+  };
+}
+
+function listenerStage(listeners: readonly Listener[], routeConfigurations: readonly RouteConfiguration[], add: (kind: XdsKind, name: string, i: FieldIssue) => void): ListenerStage {
+  const rcs = new Map<string, RouteConfiguration>();
+  for (const rc of routeConfigurations) rcs.set(rc.name, rc);
+  const ls = translateListeners(listeners, rcs, (name, i) => add('Listener', name, i));
+  const scopes: HttpScope[] = ls.scopes;
+  for (const rc of routeConfigurations) {
+    if (ls.referenced.has(rc.name)) continue;
+    if (listeners.length) {
+      add('RouteConfiguration', rc.name, { path: '', severity: 'ignored', reason: 'no listener references this route configuration' });
+      continue;
+    }
+    // Route configurations alone (no listeners in the input): served on the port their name says.
+    const port = /^(?:.*:)?(\d{1,5})$/.exec(rc.name);
+    scopes.push({ listener: '', port: port ? Number(port[1]) : undefined, routeConfig: rc, reportKind: 'RouteConfiguration', reportName: rc.name, reportPrefix: '' });
+  }
+  linkScopes(scopes);
+  return { scopes, tcp: ls.tcp, items: [] };
+}
+
+/**
+ * Sorted by id, each id once: the sort is stable, so repeats follow their first occurrence and
+ * are dropped (reported through `dropped`) without a set of ids.
+ */
+function sortedById<T extends { id: string }>(list: T[], order?: IdOrder<T>, dropped?: (x: T) => void): T[] {
+  sortById(list);
+  let w = 0;
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i]!;
+    if (w > 0 && list[w - 1]!.id === x.id) {
+      dropped?.(x);
+      continue;
+    }
+    list[w++] = x;
+  }
+  list.length = w;
+  order?.remember(list);
+  return list;
+}
+
+/** The sorted report; an incremental run whose items equal last run's returns last run's list. */
+function reportOf(raw: ReportItem[], memo: TranslationMemo | undefined): ReportItem[] {
+  const prev = memo?.report;
+  if (prev && prev.raw.length === raw.length && sameReport(raw, prev.raw)) return prev.sorted;
+  const sorted = sortReport(raw.slice());
+  if (memo) memo.report = { raw, sorted };
+  return sorted;
 }
 
 function byId(a: { id: string }, b: { id: string }): number {
@@ -121,15 +276,6 @@ function byId(a: { id: string }, b: { id: string }): number {
 
 function sortById<T extends { id: string }>(list: T[]): void {
   list.sort(byId);
-}
-
-function dedupeById<T extends { id: string }>(list: T[], dropped?: (x: T) => void): T[] {
-  const seen = new Set<string>();
-  return list.filter((x) => {
-    if (!seen.has(x.id)) return seen.add(x.id), true;
-    dropped?.(x);
-    return false;
-  });
 }
 
 /** Report in a stable order, each item once (a route configuration served on two ports reports once). */

@@ -63,6 +63,17 @@ const KEY_ORDER: readonly (keyof ApisixUpstream)[] = [
   'labels',
 ];
 
+/** `{ ...base, ...overrides }` in canonical form, built in one pass (one per upstream of a mesh). */
+export function canonicalMerge(base: ApisixUpstream, overrides: UpstreamOverrides): ApisixUpstream {
+  const out: Record<string, unknown> = {};
+  const o = overrides as Record<string, unknown>;
+  for (const k of KEY_ORDER) {
+    const v = k in o ? o[k] : base[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as unknown as ApisixUpstream;
+}
+
 /** The same upstream with keys in one fixed order and no undefined values: stable JSON bytes. */
 export function canonicalUpstream(u: ApisixUpstream): ApisixUpstream {
   const out: Record<string, unknown> = {};

@@ -17,7 +17,8 @@ export function vhostHosts(
   claimScope: string,
   vhostKey: string,
   claims: HostClaims,
-  at: string,
+  /** The domains' field path (a function: it is only needed when something is reported). */
+  at: () => string,
   issues: FieldIssue[],
   ignorePortInHostMatching = false,
 ): { hosts: string[]; anyHost: boolean } {
@@ -35,29 +36,35 @@ export function vhostHosts(
       const claimKey = '*';
       const owner = portClaims.get(claimKey);
       if (owner !== undefined && owner !== vhostKey) {
-        issues.push({ path: `${at}[${i}]`, severity: 'ignored', reason: `'*' already used by virtual host ${owner}` });
+        issues.push({ path: `${at()}[${i}]`, severity: 'ignored', reason: `'*' already used by virtual host ${owner}` });
         continue;
       }
       portClaims.set(claimKey, vhostKey);
       anyHost = true;
       continue;
     }
+    // Istio lists `h` then `h:<port>`: the second is the port form of a host this vhost already has.
+    const lastHost = hosts.length > 0 ? hosts[hosts.length - 1]! : undefined;
+    if (port !== undefined && lastHost !== undefined && !lastHost.includes(':') && isHostPort(d, lastHost, port)) {
+      forms[forms.length - 1]! |= 2;
+      continue;
+    }
     const host = stripPort(d);
     if (host.endsWith('*') || host.endsWith('.')) {
-      issues.push({ path: `${at}[${i}]`, severity: 'ignored', reason: 'trailing wildcard domains cannot be matched by APISIX' });
+      issues.push({ path: `${at()}[${i}]`, severity: 'ignored', reason: 'trailing wildcard domains cannot be matched by APISIX' });
       continue;
     }
     if (!HOST.test(host)) {
-      issues.push({ path: `${at}[${i}]`, severity: 'ignored', reason: `domain ${JSON.stringify(domains[i])} is not a valid APISIX host` });
+      issues.push({ path: `${at()}[${i}]`, severity: 'ignored', reason: `domain ${JSON.stringify(domains[i])} is not a valid APISIX host` });
       continue;
     }
     const owner = portClaims.get(host);
     if (owner !== undefined && owner !== vhostKey) {
-      issues.push({ path: `${at}[${i}]`, severity: 'ignored', reason: `host ${host} (port stripped) already belongs to virtual host ${owner}` });
+      issues.push({ path: `${at()}[${i}]`, severity: 'ignored', reason: `host ${host} (port stripped) already belongs to virtual host ${owner}` });
       continue;
     }
-    if (d !== host && port !== undefined && d !== `${host}:${port}` && !ignorePortInHostMatching) {
-      issues.push({ path: `${at}[${i}]`, severity: 'approximated', reason: `APISIX cannot see the Host header's port: ${d} matches ${host} with any port` });
+    if (d !== host && port !== undefined && !isHostPort(d, host, port) && !ignorePortInHostMatching) {
+      issues.push({ path: `${at()}[${i}]`, severity: 'approximated', reason: `APISIX cannot see the Host header's port: ${d} matches ${host} with any port` });
     }
     const form = d === host ? 1 : 2;
     if (owner === undefined) portClaims.set(host, vhostKey);
@@ -76,10 +83,23 @@ export function vhostHosts(
     let loose: string[] | undefined;
     for (let k = 0; k < hosts.length; k++) if (forms[k] !== 3) (loose ??= []).push(forms[k] === 1 ? `${hosts[k]} (not ${hosts[k]}:${port})` : `${hosts[k]}:${port} (not ${hosts[k]})`);
     if (loose) {
-      issues.push({ path: at, severity: 'approximated', reason: `APISIX matches these hosts with or without a port in Host, Envoy only as listed: ${loose.join(', ')}` });
+      issues.push({ path: at(), severity: 'approximated', reason: `APISIX matches these hosts with or without a port in Host, Envoy only as listed: ${loose.join(', ')}` });
     }
   }
   return { hosts, anyHost };
+}
+
+/** `d` is `${host}:${port}` (checked without building that string: once per domain of a mesh). */
+function isHostPort(d: string, host: string, port: number): boolean {
+  if (d.length <= host.length + 1 || d.charCodeAt(host.length) !== 58 || !d.startsWith(host)) return false;
+  let n = 0;
+  for (let k = host.length + 1; k < d.length; k++) {
+    const c = d.charCodeAt(k) - 48;
+    // No leading zeros: `a.x:080` is not `a.x:80` to Envoy.
+    if (c < 0 || c > 9 || (k === host.length + 1 && c === 0 && k < d.length - 1)) return false;
+    n = n * 10 + c;
+  }
+  return n === port;
 }
 
 /** `a.x:80` -> `a.x`, `[::1]:80` -> `[::1]`; IPv6 literals without brackets kept as they are. */
@@ -89,6 +109,10 @@ export function stripPort(d: string): string {
     return end > 0 ? d.slice(0, end + 1) : d;
   }
   const colon = d.indexOf(':');
-  if (colon < 0 || d.indexOf(':', colon + 1) >= 0) return d;
-  return /^\d+$/.test(d.slice(colon + 1)) ? d.slice(0, colon) : d;
+  if (colon < 0 || colon === d.length - 1 || d.indexOf(':', colon + 1) >= 0) return d;
+  for (let k = colon + 1; k < d.length; k++) {
+    const c = d.charCodeAt(k);
+    if (c < 48 || c > 57) return d;
+  }
+  return d.slice(0, colon);
 }

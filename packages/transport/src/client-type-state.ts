@@ -26,13 +26,40 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+const MAX_CHANGES = 4096;
+
+/** A set that reports every add or delete that changes it (the client's timers mark names missing too). */
+class TrackedSet extends Set<string> {
+  constructor(private readonly changed: (name: string) => void) {
+    super();
+  }
+
+  override add(name: string): this {
+    if (!this.has(name)) {
+      super.add(name);
+      this.changed(name);
+    }
+    return this;
+  }
+
+  override delete(name: string): boolean {
+    if (!super.delete(name)) return false;
+    this.changed(name);
+    return true;
+  }
+
+  override clear(): void {
+    for (const name of [...this]) this.delete(name);
+  }
+}
+
 /** Per-type client state: held resources, subscription, version and nonce, does-not-exist marks. */
 export class ClientTypeState {
   readonly resources = new Map<string, HeldResource>();
   /** Named types: what we want. Wildcard types ignore it. */
   readonly subscribed = new Set<string>();
-  /** Names the server told us (or the timer decided) do not exist. */
-  readonly missing = new Set<string>();
+  /** Names the server told us (or the timer decided) do not exist. Changes count as changes (see revision). */
+  readonly missing: Set<string> = new TrackedSet((name) => this.touch(name));
   /** Last accepted version (SotW version_info / Delta system_version_info). */
   version = '';
   nonce = '';
@@ -43,6 +70,15 @@ export class ClientTypeState {
   /** Per stream (SotW): the names last sent to the server. */
   sentNames = new Set<string>();
 
+  /**
+   * Counts changes of `resources` and of `missing` made here; `changes` names what changed since
+   * revision `changesFrom` (bounded: older entries are dropped). Lets a consumer update what it
+   * derived from this state without a pass over every resource.
+   */
+  revision = 0;
+  changesFrom = 0;
+  readonly changes: string[] = [];
+
   /** Content (bytes as a latin1 string) -> name of the held resource with exactly those bytes. */
   private readonly byContent = new Map<string, string>();
 
@@ -52,12 +88,29 @@ export class ClientTypeState {
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
   }
 
+  /** Notes that what is held or missing under `name` changed. */
+  private touch(name: string): void {
+    this.revision++;
+    if (this.changes.length >= MAX_CHANGES) {
+      this.changes.length = 0;
+      this.changesFrom = this.revision - 1;
+    }
+    this.changes.push(name);
+  }
+
+  /** Names changed since `revision`, or undefined when the log no longer reaches back that far. */
+  changedSince(revision: number): string[] | undefined {
+    if (revision < this.changesFrom || revision > this.revision) return undefined;
+    return this.changes.slice(revision - this.changesFrom);
+  }
+
   /** Drops a held resource; true when there was one. */
   private drop(name: string): boolean {
     const held = this.resources.get(name);
     if (!held) return false;
     this.byContent.delete(ClientTypeState.contentKey(held.bytes));
     this.resources.delete(name);
+    this.touch(name);
     return true;
   }
 
@@ -70,6 +123,7 @@ export class ClientTypeState {
     this.missing.delete(name);
     const held = this.resources.get(name);
     if (held && sameBytes(held.bytes, bytes)) return false;
+    this.touch(name);
     if (held) this.byContent.delete(ClientTypeState.contentKey(held.bytes));
     this.resources.set(name, { name, message, bytes, version });
     this.byContent.set(ClientTypeState.contentKey(bytes), name);

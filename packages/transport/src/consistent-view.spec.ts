@@ -63,4 +63,36 @@ describe('consistent view', () => {
     expect(v3.listeners.get('l')!.routes.map((r) => r.name)).toEqual(['r2']);
     expect(sameView(v2, v3)).toBe(false);
   });
+
+  it('updates a view and its snapshot for endpoint changes without a full pass, as a full pass would', () => {
+    const s = states();
+    give(s, TypeUrl.Cluster, [edsCluster('a'), edsCluster('b'), edsCluster('c')]);
+    give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1']), cla('b', ['10.0.0.2']), cla('c', ['10.0.0.3'])]);
+    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r')]);
+    give(s, TypeUrl.RouteConfiguration, [routeConfig('r', 'a')]);
+    let view = computeView(s, emptyView());
+    let snap = snapshotOf(view, s);
+    const full = () => snapshotOf(computeView(s, emptyView()), s);
+    const steps: (() => void)[] = [
+      () => give(s, TypeUrl.ClusterLoadAssignment, [cla('b', ['10.0.0.9'])]),
+      () => give(s, TypeUrl.ClusterLoadAssignment, [cla('b', ['10.0.0.9'])]), // same bytes: no change
+      () => give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.7']), cla('c', ['10.0.0.8'])]),
+      () => give(s, TypeUrl.ClusterLoadAssignment, [], ['c']), // withdrawn: c keeps its published copy
+      () => s.get(TypeUrl.ClusterLoadAssignment)!.missing.add('c'), // the timer's mark: c without endpoints
+      () => give(s, TypeUrl.Cluster, [edsCluster('d')]),
+      () => give(s, TypeUrl.ClusterLoadAssignment, [cla('d', ['10.0.0.4'])]),
+    ];
+    for (const step of steps) {
+      step();
+      const next = computeView(s, view);
+      const expected = full();
+      const nextSnap = sameView(next, view) ? snap : snapshotOf(next, s);
+      expect(nextSnap.resources).toEqual(expected.resources);
+      expect(nextSnap.received).toEqual(expected.received);
+      expect(nextSnap.versions).toEqual(expected.versions);
+      view = next;
+      snap = nextSnap;
+    }
+    expect(snap.resources.clusterLoadAssignments.map((c) => c.clusterName)).toEqual(['a', 'b', 'd']);
+  });
 });

@@ -57,17 +57,16 @@ export function computeView(states: TypeStates, previous: PublishedView): Publis
   const lds = states.get(TypeUrl.Listener)!;
   const rds = states.get(TypeUrl.RouteConfiguration)!;
   const sds = states.get(TypeUrl.Secret)!;
+  const marks = markOf(states);
+  const fast = endpointView(states, previous, marks);
+  if (fast) return fast;
   const view = emptyView();
+  const clustersOfEds = new Map<string, string[]>();
   for (const [name, cluster] of cds.resources) {
     const edsName = edsNameOf(cluster);
-    const endpoints = edsName === undefined ? undefined : eds.resources.get(edsName);
-    const before = previous.clusters.get(name);
-    if (edsName === undefined || endpoints || eds.missing.has(edsName)) {
-      // Reuse the previous entry when nothing changed: keeps sameView() and the GC cheap.
-      view.clusters.set(name, before?.cluster === cluster && before.endpoints === endpoints ? before : { cluster, endpoints });
-    } else if (before) {
-      view.clusters.set(name, before);
-    }
+    if (edsName !== undefined) (clustersOfEds.get(edsName) ?? clustersOfEds.set(edsName, []).get(edsName)!).push(name);
+    const entry = clusterEntry(name, cluster, edsName, eds, previous);
+    if (entry) view.clusters.set(name, entry);
   }
   for (const [name, listener] of lds.resources) {
     const names = routeNamesOf(listener);
@@ -79,6 +78,75 @@ export function computeView(states: TypeStates, previous: PublishedView): Publis
     }
   }
   for (const [name, secret] of sds.resources) view.secrets.set(name, secret);
+  viewFacts.set(view, { marks, clustersOfEds });
+  return view;
+}
+
+/** A cluster's entry in a view (undefined: not published yet), reusing the previous one when equal. */
+function clusterEntry(name: string, cluster: HeldResource, edsName: string | undefined, eds: ClientTypeState, previous: PublishedView): PublishedCluster | undefined {
+  const endpoints = edsName === undefined ? undefined : eds.resources.get(edsName);
+  const before = previous.clusters.get(name);
+  if (edsName === undefined || endpoints || eds.missing.has(edsName)) {
+    // Reuse the previous entry when nothing changed: keeps sameView() and the GC cheap.
+    return before?.cluster === cluster && before.endpoints === endpoints ? before : { cluster, endpoints };
+  }
+  return before;
+}
+
+/** Where each type state stood (its revision) when a view was computed. */
+type Marks = ReadonlyMap<XdsTypeUrl, number>;
+
+interface ViewFacts {
+  marks: Marks;
+  /** EDS name -> clusters that take it, in CDS order. */
+  clustersOfEds: ReadonlyMap<string, readonly string[]>;
+  /** For a view made from another by an endpoint update: that view and the clusters whose entry changed. */
+  from?: { view: PublishedView; clusters: readonly string[] };
+}
+
+const viewFacts = new WeakMap<PublishedView, ViewFacts>();
+
+function markOf(states: TypeStates): Marks {
+  const marks = new Map<XdsTypeUrl, number>();
+  for (const [typeUrl, s] of states) marks.set(typeUrl, s.revision);
+  return marks;
+}
+
+/**
+ * The usual push, without a pass over every cluster: only EDS changed since `previous` was
+ * computed, so only the clusters taking a changed assignment can get another entry. Undefined
+ * when that cannot be told (the caller computes the view in full).
+ */
+function endpointView(states: TypeStates, previous: PublishedView, marks: Marks): PublishedView | undefined {
+  const facts = viewFacts.get(previous);
+  if (!facts) return undefined;
+  for (const [typeUrl, revision] of marks) {
+    const was = facts.marks.get(typeUrl);
+    if (was === undefined || (typeUrl !== TypeUrl.ClusterLoadAssignment && was !== revision)) return undefined;
+  }
+  const eds = states.get(TypeUrl.ClusterLoadAssignment)!;
+  const cds = states.get(TypeUrl.Cluster)!;
+  const changed = eds.changedSince(facts.marks.get(TypeUrl.ClusterLoadAssignment)!);
+  if (!changed) return undefined;
+  let clusters: Map<string, PublishedCluster> | undefined;
+  const touched: string[] = [];
+  for (const edsName of new Set(changed)) {
+    for (const name of facts.clustersOfEds.get(edsName) ?? []) {
+      const before = previous.clusters.get(name);
+      const entry = clusterEntry(name, cds.resources.get(name)!, edsName, eds, previous);
+      if (entry === before) continue;
+      // A cluster published for the first time would change the order of the view: compute in full.
+      if (!entry || !before) return undefined;
+      (clusters ??= new Map(previous.clusters)).set(name, entry);
+      touched.push(name);
+    }
+  }
+  if (!clusters) {
+    viewFacts.set(previous, { ...facts, marks });
+    return previous;
+  }
+  const view: PublishedView = { clusters, listeners: previous.listeners, secrets: previous.secrets };
+  viewFacts.set(view, { marks, clustersOfEds: facts.clustersOfEds, from: { view: previous, clusters: touched } });
   return view;
 }
 
@@ -92,6 +160,9 @@ function sameMap<V>(a: Map<string, V>, b: Map<string, V>, same: (x: V, y: V) => 
 }
 
 export function sameView(a: PublishedView, b: PublishedView): boolean {
+  if (a === b) return true;
+  // Made from b by an endpoint update, which returns b itself when no entry changed.
+  if (viewFacts.get(a)?.from?.view === b) return false;
   return (
     sameMap(a.clusters, b.clusters, (x, y) => x === y || (x.cluster === y.cluster && x.endpoints === y.endpoints)) &&
     sameMap(a.listeners, b.listeners, (x, y) => x.listener === y.listener && x.routes.length === y.routes.length && x.routes.every((r, i) => r === y.routes[i])) &&
@@ -112,11 +183,14 @@ export function initialSyncComplete(states: TypeStates): boolean {
 
 /** The consumer-facing snapshot of a view. */
 export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot {
+  const versions: XdsSnapshot['versions'] = {};
+  for (const [typeUrl, state] of states) if (state.version) versions[typeUrl] = state.version;
+  const patched = patchedSnapshot(view, versions);
+  if (patched) return patched;
   const received: ReceivedResource[] = [];
+  const claPlaces = new Map<string, { resource: number; received: number }>();
   const note = (typeUrl: XdsTypeUrl, r: HeldResource): void => {
-    let entry = receivedOf.get(r);
-    if (!entry) receivedOf.set(r, (entry = { typeUrl, name: r.name, version: r.version }));
-    received.push(entry);
+    received.push(receivedEntry(typeUrl, r));
   };
   const resources: XdsResources = { listeners: [], routeConfigurations: [], clusters: [], clusterLoadAssignments: [], secrets: [] };
   const claSeen = new Set<string>();
@@ -125,6 +199,7 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
     note(TypeUrl.Cluster, cluster);
     if (endpoints && !claSeen.has(endpoints.name)) {
       claSeen.add(endpoints.name);
+      claPlaces.set(endpoints.name, { resource: resources.clusterLoadAssignments.length, received: received.length });
       resources.clusterLoadAssignments.push(endpoints.message as ClusterLoadAssignment);
       note(TypeUrl.ClusterLoadAssignment, endpoints);
     }
@@ -144,7 +219,43 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
     resources.secrets.push(secret.message as Secret);
     note(TypeUrl.Secret, secret);
   }
-  const versions: XdsSnapshot['versions'] = {};
-  for (const [typeUrl, state] of states) if (state.version) versions[typeUrl] = state.version;
-  return { resources, versions, received };
+  const snapshot = { resources, versions, received };
+  snapshotFacts.set(view, { snapshot, claPlaces });
+  return snapshot;
+}
+
+function receivedEntry(typeUrl: XdsTypeUrl, r: HeldResource): ReceivedResource {
+  let entry = receivedOf.get(r);
+  if (!entry) receivedOf.set(r, (entry = { typeUrl, name: r.name, version: r.version }));
+  return entry;
+}
+
+/** A view's snapshot and where each assignment sits in its lists (for patching the next one). */
+const snapshotFacts = new WeakMap<PublishedView, { snapshot: XdsSnapshot; claPlaces: ReadonlyMap<string, { resource: number; received: number }> }>();
+
+/**
+ * The snapshot of a view made by an endpoint update: the previous view's snapshot with the new
+ * assignments put in the places of the old ones. Undefined when it cannot be (an assignment
+ * appeared or went, which moves the others).
+ */
+function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions']): XdsSnapshot | undefined {
+  const from = viewFacts.get(view)?.from;
+  const base = from && snapshotFacts.get(from.view);
+  if (!from || !base) return undefined;
+  const clas = base.snapshot.resources.clusterLoadAssignments.slice();
+  const received = base.snapshot.received.slice();
+  for (const name of from.clusters) {
+    const before = from.view.clusters.get(name);
+    const after = view.clusters.get(name);
+    if (!before || !after || after.cluster !== before.cluster) return undefined;
+    if (after.endpoints === before.endpoints) continue;
+    if (!after.endpoints || !before.endpoints) return undefined;
+    const place = base.claPlaces.get(after.endpoints.name);
+    if (!place || after.endpoints.name !== before.endpoints.name) return undefined;
+    clas[place.resource] = after.endpoints.message as ClusterLoadAssignment;
+    received[place.received] = receivedEntry(TypeUrl.ClusterLoadAssignment, after.endpoints);
+  }
+  const snapshot: XdsSnapshot = { resources: { ...base.snapshot.resources, clusterLoadAssignments: clas }, versions, received };
+  snapshotFacts.set(view, { snapshot, claPlaces: base.claPlaces });
+  return snapshot;
 }

@@ -11,9 +11,11 @@ import {
   SecretSchema,
   TypeUrl,
   UpstreamTlsContextSchema,
+  type Address,
   type Cluster,
   type ClusterLoadAssignment,
   type CommonTlsContext,
+  type FilterChain,
   type Listener,
   type TransportSocket,
   type XdsTypeUrl,
@@ -43,8 +45,24 @@ export interface XdsResourceType<S extends DescMessage = DescMessage> {
   wildcard: boolean;
 }
 
-function portProblems(port: number | undefined, where: string): string[] {
+/**
+ * LDS and CDS are subscribed as a wildcard and a state-of-the-world response lists every resource
+ * (one missing is deleted); EDS, RDS and SDS are subscribed by name and responses may be partial.
+ */
+const WILDCARD_TYPE = { allResourcesRequired: true, wildcard: true } as const;
+const NAMED_TYPE = { allResourcesRequired: false, wildcard: false } as const;
+
+/** Problems of a socket address's port (a named port has none we can check). */
+function portProblems(address: Address | undefined, where: string): string[] {
+  if (address?.address.case !== 'socketAddress') return [];
+  const ps = address.address.value.portSpecifier;
+  const port = ps.case === 'portValue' ? ps.value : undefined;
   return port !== undefined && (port < 0 || port > 65535) ? [`${where}: port ${port} is outside 0-65535`] : [];
+}
+
+/** A listener's filter chains, its default chain last. */
+function filterChainsOf(listener: Listener): FilterChain[] {
+  return listener.defaultFilterChain ? [...listener.filterChains, listener.defaultFilterChain] : listener.filterChains;
 }
 
 export const ClusterType: XdsResourceType<typeof ClusterSchema> = {
@@ -59,8 +77,7 @@ export const ClusterType: XdsResourceType<typeof ClusterSchema> = {
     for (const problem of loadAssignmentProblems(c.loadAssignment, `cluster ${c.name} load_assignment`)) problems.push(problem);
     return problems;
   },
-  allResourcesRequired: true,
-  wildcard: true,
+  ...WILDCARD_TYPE,
 };
 
 function loadAssignmentProblems(cla: ClusterLoadAssignment | undefined, where: string): string[] {
@@ -69,11 +86,10 @@ function loadAssignmentProblems(cla: ClusterLoadAssignment | undefined, where: s
   cla.endpoints.forEach((locality, li) =>
     locality.lbEndpoints.forEach((lb, ei) => {
       if (lb.hostIdentifier.case !== 'endpoint') return;
-      const address = lb.hostIdentifier.value.address?.address;
-      if (address?.case !== 'socketAddress') return;
-      const port = address.value.portSpecifier.case === 'portValue' ? address.value.portSpecifier.value : undefined;
-      problems.push(...portProblems(port, `${where} endpoints[${li}].lb_endpoints[${ei}]`));
-      if (!address.value.address) problems.push(`${where} endpoints[${li}].lb_endpoints[${ei}]: empty address`);
+      const address = lb.hostIdentifier.value.address;
+      if (address?.address.case !== 'socketAddress') return;
+      problems.push(...portProblems(address, `${where} endpoints[${li}].lb_endpoints[${ei}]`));
+      if (!address.address.value.address) problems.push(`${where} endpoints[${li}].lb_endpoints[${ei}]: empty address`);
     }),
   );
   return problems;
@@ -89,8 +105,7 @@ export const EndpointType: XdsResourceType<typeof ClusterLoadAssignmentSchema> =
     const problems = cla.clusterName ? [] : ['ClusterLoadAssignment has no cluster_name'];
     return [...problems, ...loadAssignmentProblems(cla, `ClusterLoadAssignment ${cla.clusterName}`)];
   },
-  allResourcesRequired: false,
-  wildcard: false,
+  ...NAMED_TYPE,
 };
 
 export const ListenerType: XdsResourceType<typeof ListenerSchema> = {
@@ -102,19 +117,14 @@ export const ListenerType: XdsResourceType<typeof ListenerSchema> = {
   validate(l) {
     const problems: string[] = [];
     if (!l.name) problems.push('listener has no name');
-    const address = l.address?.address;
-    if (address?.case === 'socketAddress') {
-      const port = address.value.portSpecifier.case === 'portValue' ? address.value.portSpecifier.value : undefined;
-      problems.push(...portProblems(port, `listener ${l.name} address`));
-    }
+    problems.push(...portProblems(l.address, `listener ${l.name} address`));
     for (const hcm of httpConnectionManagers(l)) {
       if (hcm.problem) problems.push(`listener ${l.name}: ${hcm.problem}`);
       else if (hcm.rds !== undefined && hcm.rds === '') problems.push(`listener ${l.name}: rds without route_config_name`);
     }
     return problems;
   },
-  allResourcesRequired: true,
-  wildcard: true,
+  ...WILDCARD_TYPE,
 };
 
 export const RouteType: XdsResourceType<typeof RouteConfigurationSchema> = {
@@ -130,8 +140,7 @@ export const RouteType: XdsResourceType<typeof RouteConfigurationSchema> = {
     }
     return problems;
   },
-  allResourcesRequired: false,
-  wildcard: false,
+  ...NAMED_TYPE,
 };
 
 export const SecretType: XdsResourceType<typeof SecretSchema> = {
@@ -141,8 +150,7 @@ export const SecretType: XdsResourceType<typeof SecretSchema> = {
   key: 'secrets',
   nameOf: (s) => s.name,
   validate: (s) => (s.name ? [] : ['Secret has no name']),
-  allResourcesRequired: false,
-  wildcard: false,
+  ...NAMED_TYPE,
 };
 
 /** Every type amesh subscribes to, in istiod's push order (CDS, EDS, LDS, RDS, SDS). */
@@ -189,9 +197,8 @@ interface HcmInfo {
 }
 
 function httpConnectionManagers(listener: Listener): HcmInfo[] {
-  const chains = [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])];
   const found: HcmInfo[] = [];
-  for (const chain of chains) {
+  for (const chain of filterChainsOf(listener)) {
     for (const filter of chain.filters) {
       if (filter.configType.case !== 'typedConfig' || filter.configType.value.typeUrl !== HCM_TYPE_URL) continue;
       try {
@@ -244,9 +251,7 @@ export function clusterSecretNames(cluster: Cluster): string[] {
 /** SDS secret names referenced by a listener's filter chains. */
 export function listenerSecretNames(listener: Listener): string[] {
   const names = new Set<string>();
-  for (const chain of [...listener.filterChains, ...(listener.defaultFilterChain ? [listener.defaultFilterChain] : [])]) {
-    sdsNamesOfSocket(chain.transportSocket, names);
-  }
+  for (const chain of filterChainsOf(listener)) sdsNamesOfSocket(chain.transportSocket, names);
   return [...names];
 }
 

@@ -83,7 +83,8 @@ export function generateMesh(shape: MeshShape): GeneratedMesh {
     );
     virtualHosts.push({
       name: `${fqdn}:80`,
-      domains: [fqdn, `svc-${i}`, `svc-${i}.ns-${Math.floor(i / perNs)}`],
+      // As Istio lists them: every name also with the listener port (Envoy matches Host literally).
+      domains: [fqdn, `${fqdn}:80`, `svc-${i}`, `svc-${i}:80`, `svc-${i}.ns-${Math.floor(i / perNs)}`, `svc-${i}.ns-${Math.floor(i / perNs)}:80`],
       routes: [
         {
           name: 'default',

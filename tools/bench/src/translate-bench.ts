@@ -2,18 +2,11 @@
 // Times, in one process, the two halves of what the sidecar does per full push: binary decode of
 // the DiscoveryResponses (+ unpacking each resource's Any) and translation to APISIX objects.
 import { performance } from 'node:perf_hooks';
-import { fromBinary, type DescMessage, type Message } from '@bufbuild/protobuf';
+import { clone, fromBinary, type Message } from '@bufbuild/protobuf';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
-import {
-  ClusterLoadAssignmentSchema,
-  ClusterSchema,
-  DiscoveryResponseSchema,
-  ListenerSchema,
-  RouteConfigurationSchema,
-  SecretSchema,
-  TypeUrl,
-} from '@amesh/proto';
-import { emptyXdsResources, translate, type TranslateResult, type XdsResources } from '@amesh/translator';
+import { ClusterLoadAssignmentSchema, DiscoveryResponseSchema } from '@amesh/proto';
+import { createTranslator, emptyXdsResources, translate, type TranslateResult, type XdsResources } from '@amesh/translator';
+import { resourceTypeOf } from '@amesh/transport';
 import { generateMesh, meshAsDiscoveryResponses } from './mesh-generator.js';
 
 export interface TranslateBenchOptions {
@@ -31,27 +24,21 @@ export interface TranslateBenchResult {
   ratio: number;
   heapUsedBytes: number;
   wireBytes: number;
+  /** Median time of an incremental translator's update for one changed ClusterLoadAssignment, ms. */
+  incrementalMs: number;
   output: { routes: number; upstreams: number; reportItems: number };
 }
-
-const TARGET: Record<string, { schema: DescMessage; list: keyof XdsResources }> = {
-  [TypeUrl.Cluster]: { schema: ClusterSchema, list: 'clusters' },
-  [TypeUrl.ClusterLoadAssignment]: { schema: ClusterLoadAssignmentSchema, list: 'clusterLoadAssignments' },
-  [TypeUrl.Listener]: { schema: ListenerSchema, list: 'listeners' },
-  [TypeUrl.RouteConfiguration]: { schema: RouteConfigurationSchema, list: 'routeConfigurations' },
-  [TypeUrl.Secret]: { schema: SecretSchema, list: 'secrets' },
-};
 
 /** What a client does with a push: decode each response, unpack each resource into its message. */
 export function decodeResponses(responses: readonly Uint8Array[]): XdsResources {
   const xds = emptyXdsResources();
   for (const bytes of responses) {
     const response = fromBinary(DiscoveryResponseSchema, bytes);
-    const target = TARGET[response.typeUrl];
-    if (!target) throw new Error(`unexpected type ${response.typeUrl}`);
-    const list = xds[target.list] as Message[];
+    const type = resourceTypeOf(response.typeUrl);
+    if (!type) throw new Error(`unexpected type ${response.typeUrl}`);
+    const list = xds[type.key] as Message[];
     for (const any of response.resources) {
-      const message = anyUnpack(any, target.schema);
+      const message = anyUnpack(any, type.schema);
       if (!message) throw new Error(`resource of type ${any.typeUrl} in a ${response.typeUrl} response`);
       list.push(message);
     }
@@ -71,6 +58,29 @@ export function parseTranslateBenchArgs(args: readonly string[]): TranslateBench
     options[flag === '--services' ? 'services' : 'runs'] = value;
   }
   return options;
+}
+
+/**
+ * What the sidecar's translator does per endpoint push: a snapshot equal to the last but for one
+ * new ClusterLoadAssignment message (the transport keeps every unchanged message object).
+ */
+function endpointUpdateTimes(xds: XdsResources, pushes: number): number[] {
+  const translator = createTranslator();
+  translator.translate(xds);
+  const times: number[] = [];
+  let clas = xds.clusterLoadAssignments;
+  for (let i = 0; i < pushes; i++) {
+    const k = (i * 7919) % clas.length;
+    const cla = clone(ClusterLoadAssignmentSchema, clas[k]!);
+    const lbe = cla.endpoints[0]?.lbEndpoints[0];
+    if (lbe) lbe.loadBalancingWeight = 1 + (i % 5);
+    clas = clas.slice();
+    clas[k] = cla;
+    const t0 = performance.now();
+    translator.translate({ ...xds, clusterLoadAssignments: clas });
+    times.push(performance.now() - t0);
+  }
+  return times;
 }
 
 function median(values: number[]): number {
@@ -96,13 +106,16 @@ export function runTranslateBench(options: TranslateBenchOptions): TranslateBenc
   }
   const decodeMs = median(decodeTimes);
   const translateMs = median(translateTimes);
+  const heapUsedBytes = process.memoryUsage().heapUsed;
+  const incrementalMs = median(endpointUpdateTimes(decodeResponses(responses), 50));
   return {
     services: options.services,
     runs: options.runs,
     decodeMs,
     translateMs,
     ratio: translateMs / decodeMs,
-    heapUsedBytes: process.memoryUsage().heapUsed,
+    heapUsedBytes,
+    incrementalMs,
     wireBytes,
     output: { routes: last.config.routes.length, upstreams: last.config.upstreams.length, reportItems: last.report.length },
   };
@@ -116,6 +129,7 @@ export function formatTranslateBench(r: TranslateBenchResult): string {
     `  translate  ${r.translateMs.toFixed(1)} ms  (${r.output.routes} routes, ${r.output.upstreams} upstreams, ${r.output.reportItems} report items)`,
     `  ratio translate/decode ${r.ratio.toFixed(2)} (goal <= 0.5)`,
     `  heapUsed   ${mb(r.heapUsedBytes)}`,
+    `  incremental (createTranslator) after one ClusterLoadAssignment change: ${r.incrementalMs.toFixed(2)} ms median of 50`,
   ].join('\n');
 }
 

@@ -107,6 +107,21 @@ describe('parseCommand', () => {
     expect(p).toHaveLength(6);
   });
 
+  it('scopes routes for REDIRECT capture by default; --port-match / AMESH_PORT_MATCH and --capture-ports / AMESH_CAPTURE_PORTS change it', () => {
+    expect(config(['run']).portMatch).toEqual({ mode: 'capture', ports: { outbound: 15001, inbound: 15006 } });
+    expect(config(['demo']).portMatch).toEqual({ mode: 'capture', ports: { outbound: 15001, inbound: 15006 } });
+    expect(config(['run', '--capture-ports', '15101,15106']).portMatch).toEqual({ mode: 'capture', ports: { outbound: 15101, inbound: 15106 } });
+    expect(config(['run'], { AMESH_CAPTURE_PORTS: '16001,16006' }).portMatch).toEqual({ mode: 'capture', ports: { outbound: 16001, inbound: 16006 } });
+    expect(config(['run'], { AMESH_PORT_MATCH: 'server_port' }).portMatch).toBe('server_port');
+    expect(config(['run', '--port-match', 'none'], { AMESH_PORT_MATCH: 'server_port' }).portMatch).toBe('none');
+    expect(problems(['run', '--port-match', 'tproxy'])).toEqual(['--port-match="tproxy": expected capture, server_port or none (got "tproxy")']);
+    expect(problems(['run'], { AMESH_PORT_MATCH: 'redirect' })).toEqual(['AMESH_PORT_MATCH="redirect": expected capture, server_port or none (got "redirect")']);
+    expect(problems(['run', '--capture-ports', '15001'])).toEqual([
+      '--capture-ports="15001": expected OUT,IN, two different ports 1-65535 such as 15001,15006 (got "15001")',
+    ]);
+    expect(problems(['run'], { AMESH_CAPTURE_PORTS: '15006,15006' })[0]).toMatch(/^AMESH_CAPTURE_PORTS="15006,15006": expected OUT,IN, two different ports/);
+  });
+
   it('names the variable when the bad value comes from the environment', () => {
     expect(problems(['run'], { STATUS_SERVER_PORT: 'abc' })).toEqual([
       'STATUS_SERVER_PORT="abc": expected a port number 0-65535 (0 = any free port)',

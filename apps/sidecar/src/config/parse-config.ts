@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { parseStorageSpec, StorageConfigError } from '@amesh/storage';
+import { DEFAULT_CAPTURE_PORTS, parsePortMatch, type PortMatch } from '@amesh/translator';
 import {
   ConfigError,
   LOG_LEVELS,
@@ -49,7 +50,11 @@ flags of run and demo (environment variable in brackets; flags win):
                        default ${DEFAULT_STATUS_PORT}
   --status-host ADDR   address the status server binds (default 0.0.0.0; demo 127.0.0.1)
   --protocol P         delta | sotw (default delta)   [AMESH_XDS_PROTOCOL]
-  --port-match M       server_port | none: how routes of different listener ports are told apart
+  --port-match M       capture | server_port | none: how routes of different listeners are told
+                       apart: capture = REDIRECT interception (amesh-sidecar iptables), server_port =
+                       TPROXY or APISIX on the service ports   [AMESH_PORT_MATCH] (default capture)
+  --capture-ports O,I  the outbound and inbound capture ports, as iptables -p / -z
+                       (default ${DEFAULT_CAPTURE_PORTS.outbound},${DEFAULT_CAPTURE_PORTS.inbound})   [AMESH_CAPTURE_PORTS]
   --log-level L        ${LOG_LEVELS.join(' | ')} (default info)   [AMESH_LOG_LEVEL]
   --ca-cert PATH       CA of istiod's certificate for grpcs   [XDS_ROOT_CA] (default ${DEFAULT_CA_CERT_PATH})
   --token PATH         bearer token for grpcs (default ${DEFAULT_TOKEN_PATH}; skipped if missing)
@@ -65,6 +70,7 @@ const RUN_OPTIONS = {
   'status-host': { type: 'string' },
   protocol: { type: 'string' },
   'port-match': { type: 'string' },
+  'capture-ports': { type: 'string' },
   'log-level': { type: 'string' },
   'ca-cert': { type: 'string' },
   token: { type: 'string' },
@@ -167,10 +173,7 @@ function buildConfig(command: 'run' | 'demo', flags: RunFlags, env: Env, host: H
     problems.push(`${protocolIn.from}=${JSON.stringify(protocolIn.value)}: expected delta or sotw`);
   }
 
-  const portMatch = flags['port-match'] ?? 'server_port';
-  if (portMatch !== 'server_port' && portMatch !== 'none') {
-    problems.push(`--port-match=${JSON.stringify(portMatch)}: expected server_port or none`);
-  }
+  const portMatch = parsePortMatchFlags(pick, problems);
 
   const logIn = pick('log-level', 'AMESH_LOG_LEVEL', 'info');
   if (!(LOG_LEVELS as readonly string[]).includes(logIn.value)) {
@@ -189,11 +192,30 @@ function buildConfig(command: 'run' | 'demo', flags: RunFlags, env: Env, host: H
     statusHost,
     protocol: protocolIn.value as 'delta' | 'sotw',
     logLevel: logIn.value as LogLevel,
-    portMatch: portMatch as 'server_port' | 'none',
+    portMatch: portMatch as PortMatch,
     node,
     caCertPath,
     tokenPath,
   };
+}
+
+type Pick = (flag: keyof RunFlags, envName: string | undefined, dflt: string) => { value: string; from: string };
+
+/** --port-match / AMESH_PORT_MATCH and --capture-ports / AMESH_CAPTURE_PORTS; undefined after a problem. */
+function parsePortMatchFlags(pick: Pick, problems: string[]): PortMatch | undefined {
+  const modeIn = pick('port-match', 'AMESH_PORT_MATCH', 'capture');
+  const mode = parsePortMatch(modeIn.value);
+  if ('problem' in mode) {
+    problems.push(`${modeIn.from}=${JSON.stringify(modeIn.value)}: ${mode.problem}`);
+    return undefined;
+  }
+  const portsIn = pick('capture-ports', 'AMESH_CAPTURE_PORTS', `${DEFAULT_CAPTURE_PORTS.outbound},${DEFAULT_CAPTURE_PORTS.inbound}`);
+  const withPorts = parsePortMatch(modeIn.value, portsIn.value);
+  if ('problem' in withPorts) {
+    problems.push(`${portsIn.from}=${JSON.stringify(portsIn.value)}: ${withPorts.problem.replace(/^capture ports: /, '')}`);
+    return undefined;
+  }
+  return withPorts.portMatch;
 }
 
 /** `grpc://h:p`, `grpcs://h:p` or `file:PATH`; a string is the reason it is not. */

@@ -1,4 +1,5 @@
 import type { StorageSpec } from '@amesh/storage';
+import type { PortMatch } from '@amesh/translator';
 
 /** The agent's configuration after flags and environment were parsed and checked. */
 
@@ -36,8 +37,11 @@ export interface SidecarConfig {
   statusHost: string;
   protocol: 'delta' | 'sotw';
   logLevel: LogLevel;
-  /** How routes of different listener ports are told apart (translator option). */
-  portMatch: 'server_port' | 'none';
+  /**
+   * How routes of different listeners are told apart (translator option): `capture` (default;
+   * REDIRECT interception to the capture ports), `server_port` (TPROXY) or `none`.
+   */
+  portMatch: PortMatch;
   node: NodeIdentity;
   /** CA bundle that signs istiod's serving certificate (grpcs only). */
   caCertPath: string;

@@ -1,8 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import { ClusterSchema, RouteConfigurationSchema, type RouteConfiguration } from '@amesh/proto';
-import { emptyXdsResources, upstreamIdFor, type ApisixRoute, type ApisixUpstream, type TranslationReport } from '@amesh/translator';
-import { matchApisixRoute } from './apisix-matcher.js';
-import { matchEnvoyRoute, selectVirtualHost } from './envoy-matcher.js';
+import * as path from 'node:path';
+import { emptyXdsResources, translate, upstreamIdFor, type ApisixRoute, type ApisixUpstream, type PortMatch, type TranslationReport } from '@amesh/translator';
+import { loadXdsPaths } from '@amesh/translator/loader';
 import { explain } from './explain.js';
 import { parseExplainQuery, type ExplainRequest } from './explain-request.js';
 
@@ -39,76 +39,6 @@ const rc: RouteConfiguration = create(RouteConfigurationSchema, {
     { name: 'wild', domains: ['*.example.com'], routes: [{ name: 'w', match: prefix('/'), action: toCluster('outbound|80||wild') }] },
     { name: 'allow_any', domains: ['*'], routes: [{ name: 'any', match: prefix('/'), action: toCluster('PassthroughCluster') }] },
   ],
-});
-
-describe('Envoy semantics', () => {
-  it('picks the virtual host by exact domain, then the longest wildcard, then *', () => {
-    expect(selectVirtualHost(rc, req('host=reviews&path=/'))?.vhost.name).toBe('reviews.default.svc.cluster.local:9080');
-    expect(selectVirtualHost(rc, req('host=reviews:9080&path=/'))?.index).toBe(0);
-    expect(selectVirtualHost(rc, req('host=a.example.com&path=/'))?.vhost.name).toBe('wild');
-    expect(selectVirtualHost(rc, req('host=elsewhere.io&path=/'))?.vhost.name).toBe('allow_any');
-  });
-
-  it('takes the first route in list order whose match holds', () => {
-    const vh = rc.virtualHosts[0];
-    const pick = (q: string) => {
-      const m = matchEnvoyRoute(vh, req(q));
-      return m.route?.name;
-    };
-    expect(pick('host=reviews&path=/api/x&header.end-user=jason')).toBe('jason');
-    expect(pick('host=reviews&path=/api/x')).toBe('api');
-    expect(pick('host=reviews&path=/other')).toBe('default');
-  });
-});
-
-describe('APISIX radixtree_host_uri semantics', () => {
-  const routes: ApisixRoute[] = [
-    { id: 'exact-host-prefix', hosts: ['a.test'], uris: ['/api*'] },
-    { id: 'exact-host-long-prefix', hosts: ['a.test'], uris: ['/api/v2*'] },
-    { id: 'exact-host-exact-uri', hosts: ['a.test'], uris: ['/api'] },
-    { id: 'high-priority-header', hosts: ['a.test'], uris: ['/*'], priority: 10, vars: [['http_x_user', '==', 'jason']] },
-    { id: 'low-priority', hosts: ['a.test'], uris: ['/*'], priority: 1 },
-    { id: 'wild', hosts: ['*.test'], uris: ['/*'] },
-    { id: 'post-only', hosts: ['b.test'], uris: ['/*'], methods: ['POST'] },
-    { id: 'hostless', uris: ['/*'] },
-    { id: 'disabled', hosts: ['c.test'], uris: ['/*'], status: 0 },
-  ];
-  const pick = (q: string) => matchApisixRoute(routes, req(q)).route?.id;
-
-  it('tries exact uris, then prefixes from the longest, then by priority', () => {
-    expect(pick('host=a.test&path=/api')).toBe('exact-host-exact-uri');
-    expect(pick('host=a.test&path=/api/v2/x')).toBe('exact-host-long-prefix');
-    expect(pick('host=a.test&path=/api/v1')).toBe('exact-host-prefix');
-    expect(pick('host=a.test&path=/x&header.x-user=jason')).toBe('high-priority-header');
-    expect(pick('host=a.test&path=/x')).toBe('low-priority');
-  });
-
-  it('falls back from the exact host to wildcards, then to routes without hosts', () => {
-    expect(pick('host=z.test&path=/x')).toBe('wild');
-    expect(pick('host=b.test&path=/x&method=POST')).toBe('post-only');
-    // b.test's only route wants POST: the wildcard host is tried next.
-    expect(pick('host=b.test&path=/x')).toBe('wild');
-    expect(pick('host=other.io&path=/x')).toBe('hostless');
-    expect(pick('host=c.test&path=/x')).toBe('wild');
-  });
-
-  it('records why candidates were passed over', () => {
-    const m = matchApisixRoute(routes, req('host=a.test&path=/x'));
-    expect(m.candidates[0]).toMatchObject({ id: 'high-priority-header', outcome: 'vars' });
-    expect(m.candidates[1]).toMatchObject({ id: 'low-priority', outcome: 'matched' });
-  });
-
-  it('evaluates server_port, regex and OR expressions', () => {
-    const r: ApisixRoute[] = [
-      { id: 'port-80', uris: ['/*'], vars: [['server_port', '==', 80]] },
-      { id: 'regex', uris: ['/*'], vars: [['uri', '~~', '^/v[0-9]+/']] },
-      { id: 'or', uris: ['/*'], vars: [['OR', ['arg_a', '==', '1'], ['arg_b', '==', '2']]] },
-    ];
-    expect(matchApisixRoute(r, req('host=x&path=/&port=80')).route?.id).toBe('port-80');
-    expect(matchApisixRoute(r, req('host=x&path=/v2/a&port=81')).route?.id).toBe('regex');
-    expect(matchApisixRoute(r, req('host=x&path=/q?b=2&port=81')).route?.id).toBe('or');
-    expect(matchApisixRoute(r, req('host=x&path=/q&port=81')).route).toBeUndefined();
-  });
 });
 
 describe('explain', () => {
@@ -179,8 +109,37 @@ describe('explain', () => {
   });
 
   it('rejects a request description without host or with a bad path', () => {
+    expect(parseExplainQuery(new URLSearchParams('host=a&path=/&direction=sideways'))).toMatch(/"direction" must be outbound or inbound/);
     expect(parseExplainQuery(new URLSearchParams('path=/'))).toMatch(/missing "host"/);
     expect(parseExplainQuery(new URLSearchParams('host=a&path=x'))).toMatch(/"path" must start with "\/"/);
     expect(parseExplainQuery(new URLSearchParams('host=a&path=/&port=99999'))).toMatch(/"port" must be 0-65535/);
+  });
+});
+
+describe('explain on the example mesh, by port-match mode', () => {
+  const served = async (portMatch: PortMatch, explainAs: PortMatch | undefined, q: string) => {
+    const { resources: xds } = await loadXdsPaths([path.join(__dirname, '../../../../examples/bookinfo/xds.yaml')]);
+    const { config, report } = translate(xds, { portMatch });
+    return explain({ xds, routes: config.routes, upstreams: config.upstreams, report, portMatch: explainAs }, req(q));
+  };
+
+  it('takes host as the authority as sent, and defaults to outbound', () => {
+    expect(req('host=reviews&path=/&port=9080')).toMatchObject({ authority: 'reviews', port: 9080, direction: 'outbound' });
+    expect(req('host=reviews:9080&path=/&direction=inbound')).toMatchObject({ authority: 'reviews:9080', port: 9080, direction: 'inbound' });
+  });
+
+  it('sees a request on the capture port under capture (the default), on the original port under server_port', async () => {
+    const q = 'host=reviews&path=/reviews/1&port=9080&header.end-user=tester';
+    const capture = await served('capture', undefined, q);
+    expect(capture).toMatchObject({ served: true, envoy: { route: { name: 'reviews-testers' } } });
+    expect(capture.apisix?.route.vars).toEqual(expect.arrayContaining([['server_port', '==', 15001], ['http_host', '~~', ':9080$']]));
+    // A bare host asked about on 9080 is sent as `reviews:9080` by clients; explicit ports are kept.
+    expect((await served('capture', undefined, 'host=reviews:9080&path=/reviews/1&header.end-user=tester')).served).toBe(true);
+    expect((await served('capture', undefined, 'host=reviews:9081&path=/reviews/1&port=9080')).served).toBe(false);
+    expect(await served('server_port', 'server_port', q)).toMatchObject({ served: true, envoy: { route: { name: 'reviews-testers' } } });
+    // The mode must be the one the routes were made with: capture routes never see $server_port 9080.
+    expect((await served('capture', 'server_port', q)).served).toBe(false);
+    // The example mesh has no inbound listener: nothing serves an inbound request.
+    expect(await served('capture', undefined, `${q}&direction=inbound`)).toMatchObject({ served: false, envoy: undefined });
   });
 });

@@ -1,15 +1,22 @@
-import { anyUnpack } from '@bufbuild/protobuf/wkt';
-import { HttpConnectionManagerSchema, type Route, type RouteConfiguration } from '@amesh/proto';
 import {
+  actionClusters,
+  captured,
+  portMatchMode,
+  requestHost,
+  envoyRouteAction,
+  matchApisixRoute,
+  matchEnvoyRoute,
   upstreamIdFor,
   type ApisixRoute,
   type ApisixUpstream,
+  type EnvoyAction,
+  type MatchRequest,
+  type PortMatch,
   type ReportItem,
+  type RouteCandidate,
   type TranslationReport,
   type XdsResources,
 } from '@amesh/translator';
-import { matchApisixRoute, type RouteCandidate } from './apisix-matcher.js';
-import { matchEnvoyRoute, selectVirtualHost } from './envoy-matcher.js';
 import type { ExplainRequest } from './explain-request.js';
 
 export interface ExplainInput {
@@ -18,14 +25,11 @@ export interface ExplainInput {
   routes: readonly ApisixRoute[];
   upstreams: readonly ApisixUpstream[];
   report: TranslationReport;
+  /** How the routes were scoped (the sidecar's --port-match); default `capture`, the sidecar's default. */
+  portMatch?: PortMatch;
 }
 
-export type EnvoyAction =
-  | { kind: 'cluster'; cluster: string }
-  | { kind: 'weighted_clusters'; clusters: { name: string; weight: number }[] }
-  | { kind: 'redirect' }
-  | { kind: 'direct_response'; status: number }
-  | { kind: 'other'; detail: string };
+export type { EnvoyAction };
 
 /** What Envoy would pick for the request on the same xDS input. */
 export interface EnvoyPick {
@@ -63,11 +67,12 @@ export interface Explanation {
 export function explain(input: ExplainInput, req: ExplainRequest): Explanation {
   const notes: string[] = [];
   const upstreamById = new Map(input.upstreams.map((u) => [u.id, u]));
-  const apisixMatch = matchApisixRoute(input.routes, req);
+  const apisixMatch = matchApisixRoute(input.routes, asNginxSees(req, input.portMatch ?? 'capture'));
   const envoy = input.xds ? envoyPick(input.xds, input.report, req, notes) : undefined;
   if (!input.xds) notes.push('no snapshot has been applied yet');
 
-  const terminal = apisixMatch.route && isTerminalRoute(apisixMatch.route);
+  if (apisixMatch.uncertain) notes.push(`APISIX's choice is uncertain: ${apisixMatch.uncertain}`);
+  const terminal = apisixMatch.terminal;
   if (terminal && apisixMatch.route) {
     notes.push(`APISIX answers 404 through the host's terminal route ${apisixMatch.route.id} (${apisixMatch.route.name ?? ''}), as Envoy would with no matching route`);
   }
@@ -81,9 +86,9 @@ export function explain(input: ExplainInput, req: ExplainRequest): Explanation {
       return { id, name: u?.name, nodes: u?.nodes.length ?? 0 };
     });
     if (envoy?.route) {
-      const want = envoyClusters(envoy.route.action).map(upstreamIdFor).sort();
+      const want = actionClusters(envoy.route.action).map(upstreamIdFor).sort();
       if (want.length > 0 && want.join() !== [...ids].sort().join()) {
-        notes.push(`Envoy would send this to ${envoyClusters(envoy.route.action).join(', ')}; APISIX's upstreams differ (a per-route variant, or a matching difference)`);
+        notes.push(`Envoy would send this to ${actionClusters(envoy.route.action).join(', ')}; APISIX's upstreams differ (a per-route variant, or a matching difference)`);
       }
     } else if (envoy && !envoy.route) {
       notes.push(`Envoy would answer 404 (no route of virtual host ${envoy.virtualHost} matches) but APISIX serves it`);
@@ -102,6 +107,19 @@ export function explain(input: ExplainInput, req: ExplainRequest): Explanation {
   return { request: req, served: false, envoy, reason: whyNone(input, req, envoy, upstreamById), notes, candidates: apisixMatch.candidates };
 }
 
+/**
+ * Behind REDIRECT capture nginx accepts on the capture port of the request's direction, and the
+ * routes read the original port from the Host header: a bare `host` asked about with a `port`
+ * other than 80 is taken as sent by an HTTP client, `host:port`.
+ */
+function asNginxSees(req: ExplainRequest, portMatch: PortMatch): MatchRequest {
+  const pm = portMatchMode(portMatch);
+  if (pm.mode !== 'capture') return req;
+  const bare = requestHost(req) === req.authority.toLowerCase();
+  const authority = bare && req.port !== undefined && req.port !== 80 ? `${req.authority}:${req.port}` : req.authority;
+  return captured({ ...req, authority }, pm.ports);
+}
+
 function whyNone(
   input: ExplainInput,
   req: ExplainRequest,
@@ -117,7 +135,7 @@ function whyNone(
   if (dropped.length > 0) {
     return `the xDS route was dropped by the translator: ${dropped.map((d) => `${d.reason} (at ${d.path})`).join('; ')}`;
   }
-  for (const cluster of envoyClusters(envoy.route.action)) {
+  for (const cluster of actionClusters(envoy.route.action)) {
     const u = upstreamById.get(upstreamIdFor(cluster));
     if (!u) {
       const why = input.report.find((i) => (i.kind === 'Cluster' || i.kind === 'ClusterLoadAssignment') && i.name === cluster);
@@ -129,105 +147,25 @@ function whyNone(
   return `Envoy picks route ${envoy.route.index} (${envoy.route.name}) of ${envoy.virtualHost}, but no APISIX route matches: a translation gap (see candidates)`;
 }
 
-/** A route configuration and where the translation report files items about it. */
-interface RouteScope {
-  rc: RouteConfiguration;
-  reportKind: ReportItem['kind'];
-  reportName: string;
-  /** Path of the route configuration inside the reported resource ('' for RDS). */
-  reportPrefix: string;
-}
-
-/** Envoy's choice, trying the route configurations that serve the port (all of them without a port). */
+/** Envoy's choice on the same input, with the report items about its route (or virtual host). */
 function envoyPick(xds: XdsResources, report: TranslationReport, req: ExplainRequest, notes: string[]): EnvoyPick | undefined {
-  for (const scope of routeScopesFor(xds, req.port)) {
-    const { rc } = scope;
-    const vh = selectVirtualHost(rc, req);
-    if (!vh) continue;
-    const m = matchEnvoyRoute(vh.vhost, req);
-    const vhPath = `${scope.reportPrefix}virtual_hosts[${vh.index}]`;
-    const mine = (i: ReportItem): boolean => i.kind === scope.reportKind && i.name === scope.reportName;
-    // Items about the whole route configuration or this virtual host (not about its other routes).
-    const about = (path: string): boolean =>
-      path === scope.reportPrefix.replace(/\.$/, '') || path === vhPath || (path.startsWith(`${vhPath}.`) && !path.startsWith(`${vhPath}.routes[`));
-    const base = { routeConfiguration: rc.name, virtualHost: vh.vhost.name, virtualHostIndex: vh.index };
-    if (!m.route) {
-      if ('unknown' in m && m.unknown) notes.push(`Envoy's choice is uncertain: ${m.unknown}`);
-      return { ...base, report: report.filter((i) => mine(i) && about(i.path)) };
-    }
-    const routePath = `${vhPath}.routes[${m.index}]`;
-    return {
-      ...base,
-      route: { index: m.index, name: m.route.name, action: actionOf(m.route) },
-      report: report.filter((i) => mine(i) && (about(i.path) || i.path === routePath || i.path.startsWith(`${routePath}.`))),
-    };
-  }
-  return undefined;
-}
-
-/** Route configurations of listeners on `port` (by RDS name or inline), plus RDS named after the port. */
-function routeScopesFor(xds: XdsResources, port: number | undefined): RouteScope[] {
-  const rds = (rc: RouteConfiguration): RouteScope => ({ rc, reportKind: 'RouteConfiguration', reportName: rc.name, reportPrefix: '' });
-  const sorted = [...xds.routeConfigurations].sort((a, b) => a.name.localeCompare(b.name));
-  const names = new Set<string>(port === undefined ? [] : [String(port)]);
-  const inline: RouteScope[] = [];
-  for (const listener of xds.listeners) {
-    const addr = listener.address?.address;
-    const lport = addr?.case === 'socketAddress' && addr.value.portSpecifier.case === 'portValue' ? addr.value.portSpecifier.value : undefined;
-    if (port !== undefined && lport !== port) continue;
-    listener.filterChains.forEach((chain, ci) =>
-      chain.filters.forEach((filter, fi) => {
-        if (filter.configType.case !== 'typedConfig') return;
-        const hcm = anyUnpack(filter.configType.value, HttpConnectionManagerSchema);
-        if (!hcm) return;
-        if (hcm.routeSpecifier.case === 'rds') names.add(hcm.routeSpecifier.value.routeConfigName);
-        else if (hcm.routeSpecifier.case === 'routeConfig') {
-          inline.push({
-            rc: hcm.routeSpecifier.value,
-            reportKind: 'Listener',
-            reportName: listener.name,
-            reportPrefix: `filter_chains[${ci}].filters[${fi}].typed_config.route_config.`,
-          });
-        }
-      }),
-    );
-  }
-  if (port === undefined) return [...sorted.map(rds), ...inline];
-  return [...sorted.filter((rc) => names.has(rc.name) || rc.name.endsWith(`:${port}`)).map(rds), ...inline];
-}
-
-function actionOf(route: Route): EnvoyAction {
-  const a = route.action;
-  switch (a.case) {
-    case 'route': {
-      const c = a.value.clusterSpecifier;
-      if (c.case === 'cluster') return { kind: 'cluster', cluster: c.value };
-      if (c.case === 'weightedClusters') {
-        return { kind: 'weighted_clusters', clusters: c.value.clusters.map((w) => ({ name: w.name, weight: w.weight ?? 0 })) };
-      }
-      return { kind: 'other', detail: `cluster specifier ${c.case ?? 'none'}` };
-    }
-    case 'redirect':
-      return { kind: 'redirect' };
-    case 'directResponse':
-      return { kind: 'direct_response', status: a.value.status };
-    default:
-      return { kind: 'other', detail: `action ${a.case ?? 'none'}` };
-  }
-}
-
-function envoyClusters(action: EnvoyAction): string[] {
-  if (action.kind === 'cluster') return [action.cluster];
-  if (action.kind === 'weighted_clusters') return action.clusters.filter((c) => c.weight > 0).map((c) => c.name);
-  return [];
-}
-
-/**
- * The translator's per-host terminal route: it keeps APISIX from falling through to other hosts
- * and answers 404, so a request that reaches it is not served.
- */
-function isTerminalRoute(route: ApisixRoute): boolean {
-  return route.name?.endsWith('/#no-route') === true;
+  const m = matchEnvoyRoute(xds, req);
+  if (!m) return undefined;
+  const { scope } = m;
+  if (m.uncertain) notes.push(`Envoy's choice is uncertain: ${m.uncertain}`);
+  const vhPath = `${scope.reportPrefix}virtual_hosts[${m.virtualHostIndex}]`;
+  const mine = (i: ReportItem): boolean => i.kind === scope.reportKind && i.name === scope.reportName;
+  // Items about the whole route configuration or this virtual host (not about its other routes).
+  const about = (path: string): boolean =>
+    path === scope.reportPrefix.replace(/\.$/, '') || path === vhPath || (path.startsWith(`${vhPath}.`) && !path.startsWith(`${vhPath}.routes[`));
+  const base = { routeConfiguration: scope.routeConfiguration.name, virtualHost: m.virtualHost.name, virtualHostIndex: m.virtualHostIndex };
+  if (!m.route || m.routeIndex === undefined) return { ...base, report: report.filter((i) => mine(i) && about(i.path)) };
+  const routePath = `${vhPath}.routes[${m.routeIndex}]`;
+  return {
+    ...base,
+    route: { index: m.routeIndex, name: m.route.name, action: envoyRouteAction(m.route) },
+    report: report.filter((i) => mine(i) && (about(i.path) || i.path === routePath || i.path.startsWith(`${routePath}.`))),
+  };
 }
 
 /** The upstreams a route sends to: its upstream_id and traffic-split's weighted upstream_ids. */

@@ -49,6 +49,20 @@ describe('diffConfig', () => {
     expect((base.get('upstreams', 'u-1234') as unknown as ApisixUpstream).nodes[1].host).toBe('10.0.1234.2');
   });
 
+  it('compares by place and reference when the last diff made the baseline', () => {
+    const desired = mesh(100);
+    const base = diffConfig(WrittenIndex.empty(), desired).next;
+    expect(base.source).toBe(desired);
+    // The translator's next result: the same instances but one, the same order.
+    const next = { ...desired, upstreams: desired.upstreams.slice() };
+    next.upstreams[42] = { ...desired.upstreams[42]!, nodes: [{ host: '10.9.9.9', port: 8080, weight: 1 }] };
+    next.upstreams[7] = { ...desired.upstreams[7]! }; // a new object with equal content: no put
+    expect(diffConfig(base, next).changes).toEqual([{ op: 'put', kind: 'upstreams', id: 'u-42', value: next.upstreams[42] }]);
+    // Another order falls back to lookups by id and finds the same.
+    const shuffled = { ...next, upstreams: next.upstreams.slice().reverse() };
+    expect(diffConfig(base, shuffled).changes).toEqual([{ op: 'put', kind: 'upstreams', id: 'u-42', value: next.upstreams[42] }]);
+  });
+
   it('deletes what is no longer desired, after the puts', () => {
     const base = diffConfig(WrittenIndex.empty(), mesh(3)).next;
     const smaller = mesh(3);

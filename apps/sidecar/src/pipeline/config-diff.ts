@@ -1,26 +1,31 @@
 import type { ApisixConfig } from '@amesh/translator';
 import { RESOURCE_KINDS, type Change, type ResourceKind, type StoredObject, type StoredState } from '@amesh/storage';
 import { jsonEqual } from './json-equal.js';
+import { KindIndex } from './kind-index.js';
 
 /** Fields a backend may add on its own (etcd's timestamps); they never make an object "changed". */
 const BOOKKEEPING_FIELDS: ReadonlySet<string> = new Set(['create_time', 'update_time']);
 
+const EMPTY = KindIndex.of(new Map());
+
 /** What was last written, per kind and id: the baseline the next diff compares against. */
 export class WrittenIndex {
-  private constructor(private readonly byKind: Map<ResourceKind, Map<string, StoredObject>>) {}
+  private constructor(
+    private readonly byKind: ReadonlyMap<ResourceKind, KindIndex>,
+    /**
+     * The desired configuration this index holds exactly, object for object, when it is known
+     * (made by diffConfig): the next diff then compares lists by position and reference.
+     */
+    readonly source?: ApisixConfig,
+  ) {}
 
   static empty(): WrittenIndex {
-    return new WrittenIndex(new Map(RESOURCE_KINDS.map((k) => [k, new Map()])));
+    return new WrittenIndex(new Map(RESOURCE_KINDS.map((k) => [k, EMPTY])));
   }
 
   /** The baseline from what a backend holds (after a restart the storage is the truth). */
   static fromStored(state: StoredState): WrittenIndex {
-    const index = WrittenIndex.empty();
-    for (const [kind, objects] of state) {
-      const target = index.byKind.get(kind);
-      if (target) for (const [id, value] of objects) target.set(id, value);
-    }
-    return index;
+    return new WrittenIndex(new Map(RESOURCE_KINDS.map((k) => [k, KindIndex.of(new Map(state.get(k) ?? []))])));
   }
 
   get size(): number {
@@ -30,18 +35,23 @@ export class WrittenIndex {
   }
 
   count(kind: ResourceKind): number {
-    return this.byKind.get(kind)?.size ?? 0;
+    return this.kind(kind).size;
+  }
+
+  /** The written objects of one kind by id. */
+  kind(kind: ResourceKind): KindIndex {
+    return this.byKind.get(kind) ?? EMPTY;
   }
 
   get(kind: ResourceKind, id: string): StoredObject | undefined {
-    return this.byKind.get(kind)?.get(id);
+    return this.kind(kind).get(id);
   }
 
   /** The objects as an ApisixConfig-shaped record of lists, sorted by id. */
   toLists(): Record<ResourceKind, StoredObject[]> {
     const out = {} as Record<ResourceKind, StoredObject[]>;
     for (const kind of RESOURCE_KINDS) {
-      const m = this.byKind.get(kind) ?? new Map<string, StoredObject>();
+      const m = this.kind(kind);
       out[kind] = [...m.keys()].sort().map((id) => m.get(id) as StoredObject);
     }
     return out;
@@ -49,22 +59,25 @@ export class WrittenIndex {
 
   /**
    * A new index with the changes applied; this one is left as it was (it stays the last good state
-   * until the write succeeded). Only the maps of the kinds that changed are copied.
+   * until the write succeeded). A few changes cost a few entries, not a copy of every object.
    */
-  withChanges(changes: readonly Change[]): WrittenIndex {
-    const next = new Map<ResourceKind, Map<string, StoredObject>>();
-    const touched = new Set(changes.map((c) => c.kind));
-    for (const [kind, m] of this.byKind) next.set(kind, touched.has(kind) ? new Map(m) : m);
+  withChanges(changes: readonly Change[], source?: ApisixConfig): WrittenIndex {
+    const perKind = new Map<ResourceKind, [string, StoredObject | undefined][]>();
     for (const c of changes) {
-      const m = next.get(c.kind) as Map<string, StoredObject>;
-      if (c.op === 'delete') m.delete(c.id);
-      else m.set(c.id, c.value);
+      let list = perKind.get(c.kind);
+      if (!list) perKind.set(c.kind, (list = []));
+      list.push([c.id, c.op === 'delete' ? undefined : c.value]);
     }
-    return new WrittenIndex(next);
+    const next = new Map<ResourceKind, KindIndex>();
+    for (const [kind, index] of this.byKind) {
+      const list = perKind.get(kind);
+      next.set(kind, list ? index.with(list) : index);
+    }
+    return new WrittenIndex(next, source);
   }
 
   ids(kind: ResourceKind): IterableIterator<string> {
-    return (this.byKind.get(kind) ?? new Map<string, StoredObject>()).keys();
+    return this.kind(kind).keys();
   }
 }
 
@@ -77,7 +90,7 @@ export interface ConfigDiff {
 
 /**
  * The changes that turn what was last written into the desired configuration: a put for every new
- * or changed object (compared as JSON), a delete for every object no longer desired. Pure; one
+ * or changed object (compared by reference, then as JSON), a delete for every object no longer desired. Pure; one
  * endpoint change gives exactly one upstream put.
  */
 export function diffConfig(last: WrittenIndex, desired: ApisixConfig): ConfigDiff {
@@ -85,14 +98,18 @@ export function diffConfig(last: WrittenIndex, desired: ApisixConfig): ConfigDif
   const deletes: Change[] = [];
   for (const kind of RESOURCE_KINDS) {
     const wanted = desired[kind] as unknown as readonly StoredObject[];
+    const before = last.source?.[kind] as unknown as readonly StoredObject[] | undefined;
+    if (before && samePlaces(before, wanted, kind, puts)) continue;
     // How many desired ids are already written: when that is all of them, nothing is to delete and
     // the (10k-entry) set of desired ids need not be built.
     let existing = 0;
+    const index = last.kind(kind);
     for (const value of wanted) {
-      const written = last.get(kind, value.id);
+      const written = index.get(value.id);
       if (written !== undefined) {
         existing++;
-        if (jsonEqual(value, written, BOOKKEEPING_FIELDS)) continue;
+        // Reference first: the incremental translator hands back the written instance when unchanged.
+        if (written === value || jsonEqual(value, written, BOOKKEEPING_FIELDS)) continue;
       }
       puts.push({ op: 'put', kind, id: value.id, value });
     }
@@ -102,5 +119,25 @@ export function diffConfig(last: WrittenIndex, desired: ApisixConfig): ConfigDif
     }
   }
   const changes = [...puts, ...deletes];
-  return { changes, next: last.withChanges(changes) };
+  return { changes, next: last.withChanges(changes, desired) };
+}
+
+/**
+ * The usual incremental case, in one pass without lookups: the desired list has the written
+ * objects' ids in the same places (the translator keeps its order), most of them the very same
+ * instances. Adds the puts and returns true, or returns false (adding nothing) when the ids differ.
+ */
+function samePlaces(before: readonly StoredObject[], wanted: readonly StoredObject[], kind: ResourceKind, puts: Change[]): boolean {
+  if (before === wanted) return true;
+  if (before.length !== wanted.length) return false;
+  const found: Change[] = [];
+  for (let i = 0; i < wanted.length; i++) {
+    const value = wanted[i]!;
+    const written = before[i]!;
+    if (value === written) continue;
+    if (value.id !== written.id) return false;
+    if (!jsonEqual(value, written, BOOKKEEPING_FIELDS)) found.push({ op: 'put', kind, id: value.id, value });
+  }
+  for (const c of found) puts.push(c);
+  return true;
 }

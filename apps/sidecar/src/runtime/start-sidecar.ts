@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createStorage, type Storage, type StorageEvent, type StoredState } from '@amesh/storage';
-import { translate, type TranslationReport } from '@amesh/translator';
+import { createTranslator, type TranslationReport } from '@amesh/translator';
 import { AdsClient, buildIstioNode, startFileControlPlane, type FileControlPlane } from '@amesh/transport';
 import type { Logger } from 'pino';
 import type { Env } from '../config/parse-config.js';
@@ -44,7 +44,8 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
     const baseline = WrittenIndex.fromStored(await readAllWithRetry(storage, log));
     if (baseline.size > 0) log.info({ objects: baseline.size, storage: config.storage.spec }, 'resuming from what storage holds');
     const pipeline = new SyncPipeline(
-      { storage, metrics, log, translate: (xds) => translate(xds, { portMatch: config.portMatch }) },
+      // Incremental: unchanged resources reuse their translation and their APISIX objects (cheap diff).
+      { storage, metrics, log, translate: createTranslator({ portMatch: config.portMatch }).translate },
       baseline,
     );
 

@@ -41,7 +41,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
 async function translateFiles(options: CliOptions, io: CliIo): Promise<number> {
   const loaded = await loadXdsPaths(options.files);
-  const { config, report: translation } = translate(loaded.resources);
+  const { config, report: translation } = translate(loaded.resources, { portMatch: options.portMatch });
   const report: CliReportItem[] = [...loaded.report, ...translation];
   const reportText = `${JSON.stringify(report, null, 2)}\n`;
   if (options.report === '-') {

@@ -1,5 +1,6 @@
 import type { Route } from '@amesh/proto';
 import type { ApisixConfig, ApisixRoute } from '../apisix-types.js';
+import { envoyRouteAction } from '../matching/index.js';
 
 /**
  * What a request ends in, comparable across both sides (tests only): the cluster (or weighted
@@ -12,20 +13,16 @@ export const NO_ROUTE: ActionKey = 'direct:404:';
 
 export function envoyActionKey(route: Route | undefined): ActionKey {
   if (!route) return NO_ROUTE;
-  const a = route.action;
-  switch (a.case) {
-    case 'route': {
-      const cs = a.value.clusterSpecifier;
-      if (cs.case === 'cluster') return `cluster:${cs.value}`;
-      if (cs.case === 'weightedClusters') return weighted(cs.value.clusters.map((c) => [c.name, c.weight ?? 0]));
-      return 'unsupported';
-    }
+  const a = envoyRouteAction(route);
+  switch (a.kind) {
+    case 'cluster':
+      return `cluster:${a.cluster}`;
+    case 'weighted_clusters':
+      return weighted(a.clusters.map((c) => [c.name, c.weight]));
     case 'redirect':
-      return `redirect:${a.value.hostRedirect}`;
-    case 'directResponse': {
-      const b = a.value.body?.specifier;
-      return `direct:${a.value.status}:${b?.case === 'inlineString' ? b.value : ''}`;
-    }
+      return `redirect:${a.host}`;
+    case 'direct_response':
+      return `direct:${a.status}:${a.body}`;
     default:
       return 'unsupported';
   }

@@ -1,15 +1,6 @@
-/** A request as both reference matchers see it (tests only). */
-export interface TestRequest {
-  /** The Host/:authority header as sent, possibly with a port. */
-  readonly authority: string;
-  /** The original destination address (defaults to an address no test listener binds). */
-  readonly address?: string;
-  /** The original destination port (the listener port). */
-  readonly port: number;
-  readonly method: string;
-  /** Path without query string. */
-  readonly path: string;
-  /** Header names lower-case. */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly query: Readonly<Record<string, string>>;
+import type { MatchRequest } from '../matching/index.js';
+
+/** A GET of `path` on port 80 with `authority`, no headers or query, changed by `extra`. */
+export function testRequest(authority: string, path: string, extra: Partial<MatchRequest> = {}): MatchRequest {
+  return { authority, port: 80, method: 'GET', path, headers: {}, query: {}, ...extra };
 }

@@ -55,20 +55,21 @@ function socket(address: string, port: number) {
 
 /** Istio-style `0.0.0.0_<port>` listener with an HCM reading RDS `rds`. */
 export function httpListener(port: number, rds: string, name = `0.0.0.0_${port}`, address = '0.0.0.0'): Listener {
-  const hcm = create(HttpConnectionManagerSchema, { statPrefix: name, routeSpecifier: { case: 'rds', value: { routeConfigName: rds } } });
-  return create(ListenerSchema, {
-    name,
-    address: socket(address, port),
-    filterChains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', configType: { case: 'typedConfig', value: anyPack(HttpConnectionManagerSchema, hcm) } }] }],
-  });
+  return hcmListener(name, address, port, { case: 'rds', value: { routeConfigName: rds } });
 }
 
 /** A listener with an inline route_config. */
 export function inlineHttpListener(name: string, port: number, rc: RouteConfigInit): Listener {
-  const hcm = create(HttpConnectionManagerSchema, { statPrefix: name, routeSpecifier: { case: 'routeConfig', value: rc } });
+  return hcmListener(name, '0.0.0.0', port, { case: 'routeConfig', value: rc });
+}
+
+type RouteSpecifierInit = NonNullable<MessageInitShape<typeof HttpConnectionManagerSchema>['routeSpecifier']>;
+
+function hcmListener(name: string, address: string, port: number, routeSpecifier: RouteSpecifierInit): Listener {
+  const hcm = create(HttpConnectionManagerSchema, { statPrefix: name, routeSpecifier });
   return create(ListenerSchema, {
     name,
-    address: socket('0.0.0.0', port),
+    address: socket(address, port),
     filterChains: [{ filters: [{ name: 'envoy.filters.network.http_connection_manager', configType: { case: 'typedConfig', value: anyPack(HttpConnectionManagerSchema, hcm) } }] }],
   });
 }

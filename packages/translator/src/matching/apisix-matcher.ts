@@ -1,6 +1,7 @@
-import type { ApisixRoute } from '@amesh/translator';
-import type { ExplainRequest } from './explain-request.js';
+import type { ApisixRoute } from '../apisix-types.js';
+import { TERMINAL_PRIORITY } from '../route-ordering.js';
 import { evalVars } from './lua-expr.js';
+import { requestHost, type MatchRequest } from './match-request.js';
 
 /** A route APISIX considered and why it passed over it, in the order it tried them. */
 export interface RouteCandidate {
@@ -16,42 +17,49 @@ export interface RouteCandidate {
 }
 
 export interface ApisixMatch {
+  /** The route that serves the request; undefined is APISIX's 404. */
   route: ApisixRoute | undefined;
+  /** The route is the translator's per-host terminal route: the answer is Envoy's "no route" 404. */
+  terminal: boolean;
+  /** Set when a candidate tried before the decision could not be evaluated (the decision may differ). */
+  uncertain?: string;
   candidates: RouteCandidate[];
   /** Host groups of the configuration that the request's host falls into, in try order. */
   hostGroups: string[];
 }
 
-const NO_HOSTS = '(no hosts)';
+export const NO_HOSTS = '(no hosts)';
 
 /**
- * APISIX 3.x's `radixtree_host_uri` router: the host groups matching `$host` (exact, then leading
- * wildcards from the longest), then routes without hosts; inside a group, exact uris first, then
- * prefixes (`/p*`) from the longest; at each step higher `priority` first; the first route whose
- * methods and vars hold wins. Disabled routes (`status: 0`) are not in the router.
+ * APISIX 3.x's `radixtree_host_uri` router (DESIGN.md, "Matching semantics"): the host groups
+ * matching `$host` (exact, then leading wildcards from the longest), then routes without hosts;
+ * inside a group, exact uris first, then prefixes (`/p*`) from the longest; at each step higher
+ * `priority` first; the first route whose methods and vars hold wins. Disabled routes
+ * (`status: 0`) are not in the router. Pure.
  */
-export function matchApisixRoute(routes: readonly ApisixRoute[], req: ExplainRequest): ApisixMatch {
+export function matchApisixRoute(routes: readonly ApisixRoute[], req: MatchRequest): ApisixMatch {
+  const host = requestHost(req);
   const byHost = new Map<string, ApisixRoute[]>();
   for (const route of routes) {
     if (route.status === 0) continue;
     const hosts = route.hosts ?? (route.host ? [route.host] : []);
-    const keys = hosts.length > 0 ? hosts.map((h) => h.toLowerCase()) : [NO_HOSTS];
-    for (const key of keys) {
+    for (const key of hosts.length > 0 ? hosts.map((h) => h.toLowerCase()) : [NO_HOSTS]) {
       const list = byHost.get(key) ?? [];
       list.push(route);
       byHost.set(key, list);
     }
   }
-  const groups: string[] = [];
-  if (byHost.has(req.host)) groups.push(req.host);
+  const hostGroups: string[] = [];
+  if (byHost.has(host)) hostGroups.push(host);
   const wildcards = [...byHost.keys()]
-    .filter((k) => k.startsWith('*') && req.host.endsWith(k.slice(1)) && req.host.length > k.length - 1)
+    .filter((k) => k.startsWith('*') && host.length > k.length - 1 && host.endsWith(k.slice(1)))
     .sort((a, b) => b.length - a.length);
-  groups.push(...wildcards);
-  if (byHost.has(NO_HOSTS)) groups.push(NO_HOSTS);
+  hostGroups.push(...wildcards);
+  if (byHost.has(NO_HOSTS)) hostGroups.push(NO_HOSTS);
 
   const candidates: RouteCandidate[] = [];
-  for (const group of groups) {
+  let uncertain: string | undefined;
+  for (const group of hostGroups) {
     for (const { route, uri } of orderByUri(byHost.get(group) ?? [], req.path)) {
       const candidate: RouteCandidate = { id: route.id, name: route.name, hostGroup: group, uri, priority: route.priority ?? 0, outcome: 'matched' };
       candidates.push(candidate);
@@ -65,6 +73,7 @@ export function matchApisixRoute(routes: readonly ApisixRoute[], req: ExplainReq
         if (r.holds === undefined) {
           candidate.outcome = 'unknown';
           candidate.detail = r.unknown;
+          uncertain ??= `route ${route.id}: ${r.unknown}`;
           continue;
         }
         if (!r.holds) {
@@ -73,10 +82,10 @@ export function matchApisixRoute(routes: readonly ApisixRoute[], req: ExplainReq
           continue;
         }
       }
-      return { route, candidates, hostGroups: groups };
+      return { route, terminal: isTerminalRoute(route), uncertain, candidates, hostGroups };
     }
   }
-  return { route: undefined, candidates, hostGroups: groups };
+  return { route: undefined, terminal: false, uncertain, candidates, hostGroups };
 }
 
 /** The routes whose uri matches, in radixtree's try order, each with the pattern that matched. */
@@ -84,9 +93,9 @@ function orderByUri(routes: readonly ApisixRoute[], path: string): { route: Apis
   const exact: { route: ApisixRoute; uri: string }[] = [];
   const prefix: { route: ApisixRoute; uri: string; len: number }[] = [];
   for (const route of routes) {
-    const uris = route.uris ?? (route.uri ? [route.uri] : []);
+    // A route is inserted once per uri; its best pattern is where it is first tried.
     let best: { uri: string; len: number; exact: boolean } | undefined;
-    for (const uri of uris) {
+    for (const uri of route.uris ?? (route.uri ? [route.uri] : [])) {
       if (uri.endsWith('*')) {
         const p = uri.slice(0, -1);
         if (path.startsWith(p) && (!best || (!best.exact && p.length > best.len))) best = { uri, len: p.length, exact: false };
@@ -102,4 +111,15 @@ function orderByUri(routes: readonly ApisixRoute[], path: string): { route: Apis
   exact.sort((a, b) => prio(b.route) - prio(a.route));
   prefix.sort((a, b) => b.len - a.len || prio(b.route) - prio(a.route));
   return [...exact, ...prefix];
+}
+
+/**
+ * The translator's per-host terminal route (DESIGN.md consequence 2): it keeps APISIX from falling
+ * through to other hosts and answers 404, so a request that reaches it is not served.
+ */
+export function isTerminalRoute(route: ApisixRoute): boolean {
+  const abort = (route.plugins?.['fault-injection'] as { abort?: { http_status?: number; percentage?: number } } | undefined)?.abort;
+  const aborts404 = abort?.http_status === 404 && (abort.percentage ?? 100) === 100;
+  // By name, or by shape when a long name was shortened.
+  return route.name?.endsWith('/#no-route') === true || (aborts404 && route.priority === TERMINAL_PRIORITY);
 }

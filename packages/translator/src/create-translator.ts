@@ -1,0 +1,26 @@
+import { endpointUpdate } from './endpoint-update.js';
+import { runTranslation, TranslationMemo, type TranslateOptions, type TranslateResult } from './translate.js';
+import type { XdsResources } from './xds-resources.js';
+
+/** A translator that remembers its last translation to make the next one cheap. */
+export interface Translator {
+  /**
+   * Same result as `translate(xds, options)`, byte for byte. Parts whose input messages are the
+   * same objects as last time (and whose clusters answer the same) are reused, not translated
+   * again, and unchanged APISIX objects are the same instances as in the last result, so a
+   * consumer can compare by reference first. Results are shared: do not mutate them. Nor the
+   * input: its arrays and messages are kept (not copied) and compared by identity next time, so
+   * a changed resource must be a new message in a new array (as the transport delivers them).
+   */
+  translate(xds: XdsResources): TranslateResult;
+}
+
+/**
+ * An incremental translator. Feed it successive snapshots whose unchanged resources keep their
+ * message objects (as the transport's client does); the cache lives in the returned object only.
+ */
+export function createTranslator(options: TranslateOptions = {}): Translator {
+  const portMatch = options.portMatch ?? 'server_port';
+  const memo = new TranslationMemo();
+  return { translate: (xds) => endpointUpdate(xds, memo) ?? runTranslation(xds, portMatch, memo) };
+}
