@@ -5,23 +5,11 @@ import { emptyXdsResources, type XdsResources } from '@amesh/translator';
 import { waitUntil } from '@amesh/storage/testing';
 import { AdsFixture } from './support/ads-fixture.js';
 import { countObjects, normalizeLists, translatedLists, waitForLists, type ObjectLists } from './support/mesh-files.js';
-import {
-  DROPPED_HEADER,
-  DROPPED_HOST,
-  generatedMesh,
-  withAddedService,
-  withEndpointIp,
-  withEndpointWeight,
-  withInvalidEndpointPort,
-  withoutService,
-  withUntranslatableRoute,
-} from './support/meshes.js';
+import { DROPPED_HEADER, DROPPED_HOST, generatedMesh, withEndpointIp, withUntranslatableRoute } from './support/meshes.js';
 import { SidecarProcess } from './support/sidecar-process.js';
 
 interface Dump {
   apisix: ObjectLists;
-  nacks: { typeUrl: string; names: string[]; reason: string }[];
-  report: { severity: string; reason: string }[];
 }
 
 let tmp: string;
@@ -69,45 +57,8 @@ describe('amesh-sidecar run with memory storage (real ADS server -> real child p
     expect(await written()).toEqual(want);
   });
 
-  it('converges after an endpoint change, writing one object', async () => {
-    const before = await sidecar.metric('amesh_storage_changes_total');
-    const next = withEndpointIp(base, 3, 1, '10.200.0.3');
-    ads.push(next);
-    const want = await expected(next);
-    await waitForLists('the endpoint change to be written', written, want, 20_000);
-    expect((await sidecar.metric('amesh_storage_changes_total')) - before).toBe(1);
-    expect(await sidecar.metric('amesh_storage_changes_total', { op: 'put', kind: 'upstreams' })).toBeGreaterThan(0);
-  });
-
-  it('converges after a weight change, an added and a removed service', async () => {
-    let mesh = withEndpointIp(base, 3, 1, '10.200.0.3');
-    for (const step of [
-      (m: XdsResources) => withEndpointWeight(m, 5, 0, 7),
-      (m: XdsResources) => withAddedService(m, 20),
-      (m: XdsResources) => withoutService(m, 7),
-    ]) {
-      mesh = step(mesh);
-      ads.push(mesh);
-      const want = await expected(mesh);
-      await waitForLists('the push to be written', written, want, 20_000);
-    }
-    const lists = await written();
-    expect(JSON.stringify(lists)).toContain('svc-20.ns-2.svc.cluster.local');
-    expect(JSON.stringify(lists)).not.toContain('svc-7.ns-0.svc.cluster.local');
-    expect(await sidecar.metric('amesh_storage_changes_total', { op: 'delete' })).toBeGreaterThan(0);
-  });
-
-  it('rejects an invalid resource (NACK) and keeps the last good configuration', async () => {
-    const good = withoutService(withAddedService(withEndpointWeight(withEndpointIp(base, 3, 1, '10.200.0.3'), 5, 0, 7), 20), 7);
-    const before = await written();
-    ads.push(withInvalidEndpointPort(good, 2));
-    await waitUntil('a NACK to show in the config dump', async () => (await dump()).nacks.length > 0 || undefined, 20_000);
-    const d = await dump();
-    expect(d.nacks[0].reason).toMatch(/70000/);
-    expect(await sidecar.metric('amesh_xds_nacks_total')).toBeGreaterThan(0);
-    expect(normalizeLists(d.apisix)).toEqual(before);
-    ads.push(good);
-  });
+  // Pushes (endpoint, weight, added/removed service, NACK) run against every backend, memory
+  // included, from one table: sidecar-backends.spec.ts.
 
   it('explains a served, a missing and a dropped route', async () => {
     const served = await sidecar.json<{ served: boolean; apisix: { upstreams: { name: string; nodes: number }[] }; envoy: { route: { action: { cluster: string } } } }>(

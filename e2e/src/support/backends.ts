@@ -5,6 +5,7 @@ import { Etcd3 } from 'etcd3';
 import { parse } from 'yaml';
 import { EtcdServer, NginxServer } from '@amesh/storage/testing';
 import { normalizeLists, shdictAsLists, type ObjectLists } from './mesh-files.js';
+import type { SidecarProcess } from './sidecar-process.js';
 
 /** A real storage backend for the agent, read back directly (not through @amesh/storage). */
 export interface BackendFixture {
@@ -13,8 +14,26 @@ export interface BackendFixture {
   readonly spec: string;
   /** Whether the backend can tell a restarted agent what it holds (readAll from the backend itself). */
   readonly durable: boolean;
-  read(): Promise<ObjectLists>;
+  /** What the backend holds; `agent` is the running agent (only memory storage needs it: it lives there). */
+  read(agent?: SidecarProcess): Promise<ObjectLists>;
   stop(): Promise<void>;
+}
+
+/**
+ * The agent's own memory storage. Nothing outside the process can read it, so it is read through
+ * the agent's config dump (APISIX objects as written; the suites run the agent on loopback).
+ */
+export async function memoryBackend(): Promise<BackendFixture> {
+  return {
+    label: 'memory',
+    spec: 'memory',
+    durable: false,
+    async read(agent) {
+      if (!agent) throw new Error('memory storage lives in the agent: read it with the running agent');
+      return normalizeLists((await agent.json<{ apisix: Partial<ObjectLists> }>('/debug/config_dump')).apisix);
+    },
+    async stop() {},
+  };
 }
 
 export async function yamlBackend(): Promise<BackendFixture> {

@@ -65,6 +65,8 @@ const roots = [
   'udpa/type/v1/typed_struct.proto',
   'xds/type/v3/typed_struct.proto',
   'google/rpc/status.proto',
+  // Our own definition of istiod's CA service (proto/, committed): the workload certificate.
+  'amesh/istio_ca.proto',
 ];
 
 const bufYaml = `version: v2
@@ -74,6 +76,7 @@ modules:
   - path: vendor/xds
   - path: vendor/googleapis
   - path: vendor/pgv
+  - path: proto
 lint:
   use: [MINIMAL]
 `;
@@ -119,6 +122,7 @@ function locate(rel) {
   for (const m of ['envoy-api', 'xds', 'googleapis', 'pgv']) {
     if (fs.existsSync(path.join(vendor, m, rel))) return path.join('vendor', m, rel);
   }
+  if (fs.existsSync(path.join(pkgDir, 'proto', rel))) return path.join('proto', rel);
   throw new Error(`proto root ${rel} not found under ${vendor}`);
 }
 

@@ -53,6 +53,16 @@ describe('ApisixValidator', () => {
     expect(validator.validate('upstream', { ...base, hash_on: 'header', key: 'x-user' })).toEqual([]);
   });
 
+  it('compiles schemas on first use: a fresh validator checks cookie keys after header keys (one shared fragment)', () => {
+    const fresh = new ApisixValidator();
+    const base = { type: 'chash', nodes: [{ host: '10.0.0.1', port: 80, weight: 1 }], key: 'x-user' };
+    expect(fresh.validate('upstream', { ...base, hash_on: 'header' })).toEqual([]);
+    expect(fresh.validate('upstream', { ...base, hash_on: 'cookie' })).toEqual([]);
+    expect(fresh.validate('upstream', { ...base, hash_on: 'cookie', key: 42 }).map((v) => v.path)).toContain('/key');
+    expect(fresh.validatePlugin('redirect', { http_to_https: 'yes' }).length).toBeGreaterThan(0);
+    expect(fresh.validate('nope' as ApisixKind, {})).toEqual([{ path: '', message: 'unknown APISIX object kind "nope"' }]);
+  });
+
   it('reports unknown plugins only when asked to', () => {
     const route = { uri: '/', upstream_id: 'u', plugins: { 'my-plugin': {} } };
     expect(validator.validate('route', route)).toEqual([{ path: '/plugins/my-plugin', message: 'no schema for plugin "my-plugin"' }]);

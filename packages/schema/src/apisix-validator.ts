@@ -51,40 +51,57 @@ export const SCHEMA_DIR = path.join(__dirname, '..', 'schemas');
  */
 export class ApisixValidator {
   private readonly ajv: Ajv;
+  // Compiled on first use: compiling every schema up front costs ~30 MB and ~0.4 s, and a
+  // translator's output uses a handful of them.
   private readonly objects = new Map<ApisixKind, ValidateFunction>();
   private readonly plugins = new Map<string, ValidateFunction>();
   private readonly hashKey = new Map<string, ValidateFunction>();
+  /** Plugin name -> its schema file under plugins/. */
+  private readonly pluginFiles = new Map<string, string>();
   private readonly unknownPlugins: 'error' | 'ignore';
 
   constructor(options: ValidatorOptions = {}) {
     this.unknownPlugins = options.unknownPlugins ?? 'error';
     this.ajv = new Ajv({ allErrors: true, strictTypes: false });
     addFormats(this.ajv);
-    for (const kind of APISIX_KINDS) this.objects.set(kind, this.ajv.compile(readSchema(`${kind}.json`)));
     for (const file of fs.readdirSync(path.join(SCHEMA_DIR, 'plugins'))) {
       if (!file.endsWith('.json') || file.endsWith('.metadata.json')) continue;
-      this.plugins.set(file.slice(0, -'.json'.length), this.ajv.compile(readSchema(`plugins/${file}`)));
+      this.pluginFiles.set(file.slice(0, -'.json'.length), `plugins/${file}`);
     }
-    for (const [hashOn, file] of [
-      ['vars', 'upstream_hash_vars'],
-      ['header', 'upstream_hash_header'],
-      ['cookie', 'upstream_hash_header'],
-      ['vars_combinations', 'upstream_hash_vars_combinations'],
-    ] as const) {
-      const id = `urn:apisix-schema:fragment:${file}`;
-      const compiled = this.ajv.getSchema(id) ?? this.ajv.compile(readSchema(`fragments/${file}.json`));
-      this.hashKey.set(hashOn, compiled);
-    }
+  }
+
+  private objectCheck(kind: ApisixKind): ValidateFunction | undefined {
+    let check = this.objects.get(kind);
+    if (!check && APISIX_KINDS.includes(kind)) this.objects.set(kind, (check = this.ajv.compile(readSchema(`${kind}.json`))));
+    return check;
+  }
+
+  private pluginCheck(name: string): ValidateFunction | undefined {
+    let check = this.plugins.get(name);
+    const file = this.pluginFiles.get(name);
+    if (!check && file) this.plugins.set(name, (check = this.ajv.compile(readSchema(file))));
+    return check;
+  }
+
+  private hashKeyCheck(hashOn: string): ValidateFunction | undefined {
+    let check = this.hashKey.get(hashOn);
+    if (check) return check;
+    const file = HASH_KEY_FRAGMENTS.get(hashOn);
+    if (!file) return undefined;
+    // Two hash_on values share one fragment: ajv refuses to compile the same $id twice.
+    check = this.ajv.getSchema(`urn:apisix-schema:fragment:${file}`) ?? this.ajv.compile(readSchema(`fragments/${file}.json`));
+    this.hashKey.set(hashOn, check);
+    return check;
   }
 
   /** Plugin names with a bundled schema. */
   knownPlugins(): string[] {
-    return [...this.plugins.keys()].sort();
+    return [...this.pluginFiles.keys()].sort();
   }
 
   /** Every violation of `obj` as an APISIX `kind`; an empty list means APISIX accepts it. */
   validate(kind: ApisixKind, obj: unknown): SchemaViolation[] {
-    const validateObject = this.objects.get(kind);
+    const validateObject = this.objectCheck(kind);
     if (!validateObject) return [{ path: '', message: `unknown APISIX object kind "${kind}"` }];
     const out: SchemaViolation[] = [];
     if (!validateObject(obj)) out.push(...toViolations(validateObject.errors, ''));
@@ -105,7 +122,7 @@ export class ApisixValidator {
   private validatePlugins(plugins: unknown, at: string, out: SchemaViolation[]): void {
     if (!isRecord(plugins)) return;
     for (const [name, config] of Object.entries(plugins)) {
-      const check = this.plugins.get(name);
+      const check = this.pluginCheck(name);
       const where = `${at}/${escapePointer(name)}`;
       if (!check) {
         if (this.unknownPlugins === 'error') out.push({ path: where, message: `no schema for plugin "${name}"` });
@@ -134,10 +151,18 @@ export class ApisixValidator {
       out.push({ path: `${at}/key`, message: `chash with hash_on "${hashOn}" needs a key` });
       return;
     }
-    const check = this.hashKey.get(hashOn);
+    const check = this.hashKeyCheck(hashOn);
     if (check && !check(upstream.key)) out.push(...toViolations(check.errors, `${at}/key`));
   }
 }
+
+/** hash_on -> the fragment its `key` must match (`consumer` needs no key). */
+const HASH_KEY_FRAGMENTS: ReadonlyMap<string, string> = new Map([
+  ['vars', 'upstream_hash_vars'],
+  ['header', 'upstream_hash_header'],
+  ['cookie', 'upstream_hash_header'],
+  ['vars_combinations', 'upstream_hash_vars_combinations'],
+]);
 
 function readSchema(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8')) as Record<string, unknown>;

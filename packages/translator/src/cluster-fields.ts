@@ -1,6 +1,6 @@
 import type { Cluster } from '@amesh/proto';
 import { ClusterSchema } from '@amesh/proto';
-import { isFieldSet, type DescField } from '@bufbuild/protobuf';
+import { isFieldSet, ScalarType, type DescField } from '@bufbuild/protobuf';
 import type { ReportSeverity } from './translation-report.js';
 import type { ReportSink } from './report-sink.js';
 
@@ -65,15 +65,66 @@ const REASONS: Record<string, [ReportSeverity, string]> = {
   connection_pool_per_downstream_connection: ['ignored', 'APISIX pools connections per worker'],
 };
 
-/** The fields to look at with a cheap "is it set" test each, computed once from the schema. */
+/** google.protobuf.FeatureSet.FieldPresence.IMPLICIT, as DescField.presence holds it. */
+const IMPLICIT_PRESENCE = 2;
+
+/**
+ * Presence tests written out for the fields REASONS knows, as presenceTest would make them:
+ * each reads its own property by name (fast), where the generic test reads `c[key]` with one
+ * call site for every field (a slow megamorphic load, per field of every cluster of a mesh).
+ */
+const NAMED_TESTS: Readonly<Record<string, readonly [kind: string, test: (c: Cluster) => boolean]>> = {
+  per_connection_buffer_limit_bytes: ['message', (c) => c.perConnectionBufferLimitBytes !== undefined],
+  upstream_http_protocol_options: ['message', (c) => c.upstreamHttpProtocolOptions !== undefined],
+  upstream_bind_config: ['message', (c) => c.upstreamBindConfig !== undefined],
+  lb_subset_config: ['message', (c) => c.lbSubsetConfig !== undefined],
+  protocol_selection: ['enum', (c) => c.protocolSelection !== 0],
+  upstream_connection_options: ['message', (c) => c.upstreamConnectionOptions !== undefined],
+  close_connections_on_host_health_failure: ['bool', (c) => c.closeConnectionsOnHostHealthFailure !== false],
+  filters: ['list', (c) => c.filters.length > 0],
+  lrs_server: ['message', (c) => c.lrsServer !== undefined],
+  lrs_report_endpoint_metrics: ['list', (c) => c.lrsReportEndpointMetrics.length > 0],
+  track_timeout_budgets: ['bool', (c) => c.trackTimeoutBudgets !== false],
+  upstream_config: ['message', (c) => c.upstreamConfig !== undefined],
+  preconnect_policy: ['message', (c) => c.preconnectPolicy !== undefined],
+  connection_pool_per_downstream_connection: ['bool', (c) => c.connectionPoolPerDownstreamConnection !== false],
+};
+
+/**
+ * The fields to look at with a cheap "is it set" test each, computed once from the schema (a
+ * named test only where the field has the kind the test assumes; any other field, e.g. one a
+ * newer schema adds, gets the generic test).
+ */
 const UNHANDLED: readonly { name: string; isSet: (c: Cluster) => boolean }[] = ClusterSchema.fields
   .filter((f) => !HANDLED.has(f.name))
-  .map((f) => ({ name: f.name, isSet: presenceTest(f) }));
+  .map((f) => ({ name: f.name, isSet: namedTest(f) ?? presenceTest(f) }));
+
+function namedTest(f: DescField): ((c: Cluster) => boolean) | undefined {
+  const named = Object.hasOwn(NAMED_TESTS, f.name) ? NAMED_TESTS[f.name] : undefined;
+  if (!named || f.oneof) return undefined;
+  // Only where the field still has the kind (and zero value) the test was written for.
+  const implicit = f.presence === IMPLICIT_PRESENCE;
+  const fits =
+    named[0] === 'message' ? f.fieldKind === 'message' && !implicit
+    : named[0] === 'list' ? f.fieldKind === 'list'
+    : named[0] === 'bool' ? f.fieldKind === 'scalar' && f.scalar === ScalarType.BOOL && implicit
+    : f.fieldKind === 'enum' && implicit && f.enum.values[0]!.number === 0;
+  return fits ? named[1] : undefined;
+}
 
 function presenceTest(f: DescField): (c: Cluster) => boolean {
   const key = f.localName;
   const get = (c: Cluster): unknown => (c as unknown as Record<string, unknown>)[key];
   if (f.oneof) return (c) => isFieldSet(c, f);
+  // Implicit presence (proto3 singular): set means not the zero value, as isFieldSet tests it.
+  if (f.presence === IMPLICIT_PRESENCE) {
+    if (f.fieldKind === 'enum') {
+      const zero = f.enum.values[0]!.number;
+      return (c) => get(c) !== zero;
+    }
+    if (f.fieldKind === 'scalar' && f.scalar === ScalarType.BOOL) return (c) => get(c) !== false;
+    if (f.fieldKind === 'scalar' && f.scalar === ScalarType.STRING) return (c) => get(c) !== '';
+  }
   switch (f.fieldKind) {
     case 'list':
       return (c) => (get(c) as unknown[]).length > 0;

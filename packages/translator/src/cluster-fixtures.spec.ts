@@ -4,7 +4,7 @@ import { HealthStatus } from '@amesh/proto';
 import { create } from '@bufbuild/protobuf';
 import { ClusterLoadAssignmentSchema } from '@amesh/proto';
 import { edsCluster, istioTlsMatches, schemaViolations, tlsSecret } from '../test/cluster-test-support.js';
-import { translateClusters, type ClusterSide } from './cluster-translator.js';
+import { completeClusters, isComplete, translateClusters, type ClusterSide } from './cluster-translator.js';
 import { loadXdsPaths } from './loader/index.js';
 import { sslIdFor } from './secret-translator.js';
 import type { XdsResources } from './xds-resources.js';
@@ -37,7 +37,7 @@ describe('cluster fixtures', () => {
     expect(reviews.scheme).toBe('https');
     expect(reviews.tls).toEqual({ client_cert_id: sslIdFor('default', 'client') });
     expect(side.upstreams.get('outbound|53||kube-dns.kube-system.svc.cluster.local')!.nodes).toHaveLength(2);
-    for (const n of names) expect(side.complete.has(n)).toBe(true);
+    for (const n of names) expect(isComplete(side, n)).toBe(true);
     expect(side.ssls.map((s) => s.id).sort()).toEqual([sslIdFor('default', 'client'), sslIdFor('default', 'server')].sort());
     // The static endpoint configs (sds-grpc over a pipe, …) belong to no EDS cluster here.
     expect(side.report.some((i) => i.kind === 'ClusterLoadAssignment' && i.name === 'sds-grpc')).toBe(true);
@@ -47,11 +47,11 @@ describe('cluster fixtures', () => {
     const side = translate(await load('istio/ingressgateway-full-cds-istio1.7.config_dump.json'));
     expect(side.upstreams.size).toBe(59);
     expect(side.upstreams.get('outbound|443||nginx.example.com')!.nodes).toEqual([{ host: 'my-nginx.mesh-external.svc.cluster.local', port: 443, weight: 1, priority: 0 }]);
-    expect(side.complete.has('outbound|443||nginx.example.com')).toBe(true);
+    expect(isComplete(side, 'outbound|443||nginx.example.com')).toBe(true);
     expect(side.upstreams.get('BlackHoleCluster')!.nodes).toEqual([]);
     const eds = [...side.upstreams.keys()].filter((n) => n.startsWith('outbound|') && !n.includes('nginx.example.com'));
     expect(eds.length).toBeGreaterThan(10);
-    for (const n of eds) expect(side.complete.has(n)).toBe(false);
+    for (const n of eds) expect(isComplete(side, n)).toBe(false);
     // Istio's unlimited circuit breakers are not worth a report; the metadata exchange filter is.
     expect(side.report.some((i) => i.path === 'circuit_breakers')).toBe(false);
     expect(side.report.filter((i) => i.path === 'filters').length).toBe(59);
@@ -82,7 +82,7 @@ describe('cluster fixtures', () => {
       ['3.3.3.3', 1],
       ['4.4.4.4', 1],
     ]);
-    expect(side.complete.has('first-route-dest')).toBe(true);
+    expect(isComplete(side, 'first-route-dest')).toBe(true);
   });
 
   it('Consul and Envoy Gateway priorities: failover endpoints get a lower APISIX priority', async () => {
@@ -166,6 +166,6 @@ describe('cluster fixtures', () => {
     const mesh = side.upstreams.get('httpbin/httpbin|14001')!;
     expect(mesh.scheme).toBe('https');
     expect(mesh.tls?.client_cert_id).toMatch(/^s-/);
-    expect(side.complete.has('httpbin/httpbin|14001')).toBe(false);
+    expect(isComplete(side, 'httpbin/httpbin|14001')).toBe(false);
   });
 });

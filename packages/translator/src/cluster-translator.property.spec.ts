@@ -6,7 +6,7 @@ import { ClusterLoadAssignmentSchema, ClusterSchema, SecretSchema, UpstreamTlsCo
 import { MaglevSchema } from '@amesh/proto/gen/envoy/extensions/load_balancing_policies/maglev/v3/maglev_pb';
 import { RoundRobinSchema } from '@amesh/proto/gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin_pb';
 import { fakePem, schemaViolations } from '../test/cluster-test-support.js';
-import { translateClusters, type ClusterSide } from './cluster-translator.js';
+import { completeClusters, isComplete, translateClusters, type ClusterSide } from './cluster-translator.js';
 
 const u32 = fc.oneof(fc.constantFrom(0, 1, 2, 3, 100, 4294967295), fc.integer({ min: 0, max: 4294967295 }));
 const names = fc.oneof(fc.constantFrom('a', 'b', 'outbound|80||svc', 'PassthroughCluster', 'BlackHoleCluster', ''), fc.string({ maxLength: 300 }));
@@ -122,7 +122,7 @@ const secret = fc.constantFrom('default', 'ca', 'other').map((name) =>
 );
 
 function bytes(side: ClusterSide): string {
-  return JSON.stringify({ u: [...side.upstreams], c: [...side.complete], p: [...side.passthrough], s: side.ssls, r: side.report, i: [...side.info] });
+  return JSON.stringify({ u: [...side.upstreams], c: completeClusters(side), p: [...side.passthrough], s: side.ssls, r: side.report, i: [...side.info] });
 }
 
 describe('translateClusters properties', () => {
@@ -135,7 +135,8 @@ describe('translateClusters properties', () => {
         // Every upstream belongs to a cluster that was given, and ids are unique.
         const ids = [...side.upstreams.values()].map((u) => u.id);
         expect(new Set(ids).size).toBe(ids.length);
-        for (const name of side.complete) expect(side.upstreams.has(name) || side.passthrough.has(name)).toBe(true);
+        for (const name of completeClusters(side)) expect(side.upstreams.has(name) || side.passthrough.has(name)).toBe(true);
+        for (const name of side.incomplete) expect(side.upstreams.has(name)).toBe(true);
         for (const u of side.upstreams.values()) {
           expect(u.name!.length).toBeLessThanOrEqual(100);
           if (u.tls?.client_cert_id) expect(typeof u.tls.client_cert_id).toBe('string');

@@ -8,7 +8,7 @@ import { MaglevSchema } from '@amesh/proto/gen/envoy/extensions/load_balancing_p
 import { RoundRobinSchema } from '@amesh/proto/gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin_pb';
 import { WrrLocalitySchema } from '@amesh/proto/gen/envoy/extensions/load_balancing_policies/wrr_locality/v3/wrr_locality_pb';
 import { cla, edsCluster, fakePem, istioTlsMatches, schemaViolations, staticCluster, tlsSecret } from '../test/cluster-test-support.js';
-import { translateClusters, type ClusterSide } from './cluster-translator.js';
+import { completeClusters, isComplete, translateClusters, type ClusterSide } from './cluster-translator.js';
 import { upstreamIdFor } from './ids.js';
 import { sslIdFor } from './secret-translator.js';
 
@@ -29,11 +29,11 @@ describe('translateClusters: discovery types and completeness', () => {
   it('EDS: nodes from the assignment named by eds_cluster_config.service_name, complete once it arrived', () => {
     const c = edsCluster('outbound|9080||reviews', { edsClusterConfig: { serviceName: 'reviews-svc' } });
     const without = translateClusters([c], [], []);
-    expect(without.complete.has('outbound|9080||reviews')).toBe(false);
+    expect(isComplete(without, 'outbound|9080||reviews')).toBe(false);
     expect(without.upstreams.get('outbound|9080||reviews')!.nodes).toEqual([]);
 
     const side = translateClusters([c], [cla('reviews-svc', [{ eps: [{ host: '10.0.0.1', port: 9080 }] }])], []);
-    expect(side.complete.has('outbound|9080||reviews')).toBe(true);
+    expect(isComplete(side, 'outbound|9080||reviews')).toBe(true);
     const u = side.upstreams.get('outbound|9080||reviews')!;
     expect(u.id).toBe(upstreamIdFor('outbound|9080||reviews'));
     expect(u.nodes).toEqual([{ host: '10.0.0.1', port: 9080, weight: 1, priority: 0 }]);
@@ -43,7 +43,7 @@ describe('translateClusters: discovery types and completeness', () => {
 
   it('EDS falls back to the cluster name and an empty assignment still completes it', () => {
     const side = translateClusters([edsCluster('a')], [cla('a', [])], []);
-    expect(side.complete.has('a')).toBe(true);
+    expect(isComplete(side, 'a')).toBe(true);
     expect(side.upstreams.get('a')!.nodes).toEqual([]);
     expectValid(side);
   });
@@ -58,7 +58,7 @@ describe('translateClusters: discovery types and completeness', () => {
       [],
       [],
     );
-    expect([...side.complete].sort()).toEqual(['d', 'l', 's']);
+    expect(completeClusters(side).sort()).toEqual(['d', 'l', 's']);
     expect(side.upstreams.get('s')!.nodes).toEqual([{ host: '127.0.0.1', port: 15020, weight: 1, priority: 0 }]);
     expect(side.upstreams.get('d')!.nodes.map((n) => n.host)).toEqual(['my-nginx.mesh-external.svc.cluster.local', 'b.example.com']);
     expect(side.upstreams.get('l')!.nodes.map((n) => n.host)).toEqual(['a.example.com']);
@@ -78,7 +78,7 @@ describe('translateClusters: discovery types and completeness', () => {
       [],
     );
     expect([...side.passthrough].sort()).toEqual(['443', 'InboundPassthroughClusterIpv4', 'PassthroughCluster']);
-    expect([...side.complete].sort()).toEqual(['443', 'InboundPassthroughClusterIpv4', 'PassthroughCluster']);
+    expect(completeClusters(side).sort()).toEqual(['443', 'InboundPassthroughClusterIpv4', 'PassthroughCluster']);
     expect(side.upstreams.size).toBe(0);
   });
 
@@ -89,7 +89,7 @@ describe('translateClusters: discovery types and completeness', () => {
       [],
     );
     expect(side.passthrough.size).toBe(0);
-    expect(side.complete.has('inbound|9080||')).toBe(true);
+    expect(isComplete(side, 'inbound|9080||')).toBe(true);
     expect(side.upstreams.get('inbound|9080||')!.nodes).toEqual([{ host: '127.0.0.1', port: 9080, weight: 1, priority: 0 }]);
     expect(reasons(side, 'inbound|9080||').join('\n')).toMatch(/loopback/);
     expectValid(side);
@@ -98,7 +98,7 @@ describe('translateClusters: discovery types and completeness', () => {
   it('BlackHoleCluster: an upstream without nodes, reported', () => {
     const side = translateClusters([create(ClusterSchema, { name: 'BlackHoleCluster', clusterDiscoveryType: { case: 'type', value: STATIC } })], [], []);
     expect(side.upstreams.get('BlackHoleCluster')!.nodes).toEqual([]);
-    expect(side.complete.has('BlackHoleCluster')).toBe(true);
+    expect(isComplete(side, 'BlackHoleCluster')).toBe(true);
     expect(reasons(side, 'BlackHoleCluster').join('\n')).toMatch(/no usable endpoints/);
     expectValid(side);
   });
@@ -135,7 +135,7 @@ describe('translateClusters: discovery types and completeness', () => {
     const u = side.upstreams.get('agg')!;
     expect(u.nodes.map((n) => `${n.host}@${n.priority}`)).toEqual(['10.0.0.1@0', '10.0.0.2@-1', '10.1.0.1@-2']);
     expect(u.id).toBe(upstreamIdFor('agg'));
-    expect(side.complete.has('agg')).toBe(true);
+    expect(isComplete(side, 'agg')).toBe(true);
     expect(side.info.get('agg')!.discovery).toBe('AGGREGATE');
     expect(reasons(side, 'agg').join('\n')).toMatch(/child cluster "nope" is not translated/);
     expectValid(side);
@@ -422,7 +422,7 @@ describe('translateClusters: names and robustness', () => {
         [cla('a', [{ eps: [{ host: '10.0.0.1', port: 80, tlsMode: 'istio' }], weight: 3 }, { eps: [{ host: '10.0.0.2', port: 80 }], priority: 1 }])],
         [tlsSecret('default')],
       );
-    const json = (s: ClusterSide) => JSON.stringify({ u: [...s.upstreams], c: [...s.complete], p: [...s.passthrough], s: s.ssls, r: s.report });
+    const json = (s: ClusterSide) => JSON.stringify({ u: [...s.upstreams], c: completeClusters(s), p: [...s.passthrough], s: s.ssls, r: s.report });
     expect(json(make())).toBe(json(make()));
   });
 
@@ -431,7 +431,7 @@ describe('translateClusters: names and robustness', () => {
     Object.defineProperty(bad, 'healthChecks', { get: () => { throw new Error('boom'); } });
     const side = translateClusters([bad, staticCluster('good', [{ host: '10.0.0.1', port: 1 }])], [], []);
     expect([...side.upstreams.keys()]).toEqual(['good']);
-    expect(side.complete.has('bad')).toBe(false);
+    expect(isComplete(side, 'bad')).toBe(false);
     expect(side.report).toContainEqual(expect.objectContaining({ name: 'bad', severity: 'dropped', reason: expect.stringMatching(/boom/) }));
   });
 });

@@ -36,17 +36,40 @@ export interface ClusterInfo {
 export interface ClusterSide {
   /** Base upstream per Envoy cluster name (id = upstreamIdFor(cluster name)). Passthrough clusters have none. */
   upstreams: Map<string, ApisixUpstream>;
-  /** Clusters that are complete (EDS clusters whose ClusterLoadAssignment arrived, static ones). */
-  complete: Set<string>;
+  /**
+   * Clusters that have an upstream but are not complete (EDS clusters whose ClusterLoadAssignment
+   * has not arrived, aggregates of those). Complete are the others with an upstream, and the
+   * passthrough ones (see isComplete): a mesh's clusters are nearly all complete, so this set
+   * is small and a lookup in it cheap.
+   */
+  incomplete: Set<string>;
   /** Clusters meaning "pass through to the original destination" (ORIGINAL_DST, PassthroughCluster). */
   passthrough: Set<string>;
   /** Client ssl objects the upstreams reference, and server ssl objects of the certificate secrets (sorted by id). */
   ssls: ApisixSsl[];
   report: ReportItem[];
-  /** Per cluster name: TLS / HTTP/2 facts for the route side (stream routes, grpc). */
+  /** Per cluster name: TLS / HTTP/2 facts (kept by incremental runs); empty when not asked for. */
   info: Map<string, ClusterInfo>;
   /** PEM material of every usable Secret by name, for the listener side (serverSslFor). */
   secrets: Map<string, SecretMaterial>;
+}
+
+/** The cluster may be used now: an upstream with its endpoints, or a passthrough cluster. */
+export function isComplete(side: ClusterSide, name: string): boolean {
+  return side.upstreams.has(name) ? !side.incomplete.has(name) : side.passthrough.has(name);
+}
+
+/** The upstream of a complete cluster, else undefined (one lookup in the large map). */
+export function completeUpstream(side: ClusterSide, name: string): ApisixUpstream | undefined {
+  const u = side.upstreams.get(name);
+  return u !== undefined && (side.incomplete.size === 0 || !side.incomplete.has(name)) ? u : undefined;
+}
+
+/** Every complete cluster (for tests and tools; the translation asks isComplete). */
+export function completeClusters(side: ClusterSide): string[] {
+  const out = [...side.passthrough];
+  for (const name of side.upstreams.keys()) if (!side.incomplete.has(name)) out.push(name);
+  return out;
 }
 
 /**
@@ -93,38 +116,50 @@ export function translateClusters(
   clusterLoadAssignments: readonly ClusterLoadAssignment[],
   secrets: readonly Secret[],
   memo?: ClusterMemo,
+  /** Fill `side.info` (default); translate's one-shot path reads none of it. */
+  withInfo = true,
 ): ClusterSide {
   const report: ReportItem[] = [];
   const side: ClusterSide = {
     upstreams: new Map(),
-    complete: new Set(),
+    incomplete: new Set(),
     passthrough: new Set(),
     ssls: [],
     report,
     info: new Map(),
     secrets: secretMaterials(secrets, (name) => new ReportSink(report, 'Secret', name)),
   };
-  const clas = new Map<string, { cla: ClusterLoadAssignment; used: boolean }>();
-  for (const cla of clusterLoadAssignments) {
-    if (clas.has(cla.clusterName)) {
-      report.push({ kind: 'ClusterLoadAssignment', name: cla.clusterName, path: 'cluster_name', severity: 'dropped', reason: 'duplicate ClusterLoadAssignment; the first one is used' });
-    } else clas.set(cla.clusterName, { cla, used: false });
+  // Filled last to first with one map operation per assignment (a mesh has one per service):
+  // of repeated names the first assignment is set last, so it is the one kept; each repeat is
+  // noticed by the map not growing. (Map order is then reversed: nothing depends on it.)
+  const clas: Assignments = new Map();
+  let repeats: string[] | undefined;
+  for (let i = clusterLoadAssignments.length - 1; i >= 0; i--) {
+    const cla = clusterLoadAssignments[i]!;
+    const size = clas.size;
+    if (clas.set(cla.clusterName, { cla, used: false }).size === size) (repeats ??= []).push(cla.clusterName);
+  }
+  if (repeats) {
+    for (let k = repeats.length - 1; k >= 0; k--) {
+      report.push({ kind: 'ClusterLoadAssignment', name: repeats[k]!, path: 'cluster_name', severity: 'dropped', reason: 'duplicate ClusterLoadAssignment; the first one is used' });
+    }
   }
   const ssls = new Map<string, ApisixSsl>();
-  const ctx: Context = { clas, side, ssls, secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [] };
+  const ctx: Context = { clas, side, ssls, secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [], withInfo: withInfo || memo !== undefined };
   // Every cluster may read the secrets: when one changed, nothing of the last run is reused.
   const previous = memo && sameItems(memo.secrets, secrets) ? memo.outcomes : undefined;
   const outcomes = memo ? new Map<string, ClusterOutcome>() : undefined;
   const seen = new Set<string>();
   for (const cluster of clusters) {
     const name = cluster.name;
-    if (!name || seen.has(name)) {
+    const size = seen.size;
+    // Added and tested in one set operation: a repeated name does not grow the set.
+    if (!name || seen.add(name).size === size) {
       const sink = new ReportSink(report, 'Cluster', name);
       sink.add('name', 'dropped', name ? 'duplicate cluster name; the first one is used' : 'cluster without a name');
       sink.finish();
       continue;
     }
-    seen.add(name);
     if (!outcomes) {
       translateOne(cluster, ctx);
       continue;
@@ -143,7 +178,7 @@ export function translateClusters(
       const before = previous?.get(name)?.upstream;
       if (upstream && before && jsonEqual(before, upstream)) side.upstreams.set(name, (upstream = before));
       if (upstream) outcome.upstream = upstream;
-      outcome.complete = side.complete.has(name);
+      outcome.complete = isComplete(side, name);
       outcome.passthrough = side.passthrough.has(name);
       const info = side.info.get(name);
       if (info) outcome.info = info;
@@ -170,8 +205,16 @@ export function translateClusters(
       reason: `not in the snapshot${material ? ' as a certificate with key' : ''} but used as client certificate by ${users.length} cluster(s) (${users.slice(0, 3).join(', ')}${users.length > 3 ? ', …' : ''}): their upstreams reference ssl ${sslIdFor(secretName, 'client')}, which whoever serves this secret (the agent, for Istio's "default") must provide`,
     });
   }
-  for (const [name, entry] of clas) {
-    if (!entry.used) report.push({ kind: 'ClusterLoadAssignment', name, path: '', severity: 'ignored', reason: 'no EDS cluster uses this ClusterLoadAssignment' });
+  let unused = false;
+  for (const entry of clas.values()) if (!entry.used) unused = true;
+  // In input order (the map's is reversed), each name once: where its first assignment is.
+  if (unused) {
+    for (const cla of clusterLoadAssignments) {
+      const entry = clas.get(cla.clusterName)!;
+      if (entry.cla !== cla || entry.used) continue;
+      report.push({ kind: 'ClusterLoadAssignment', name: cla.clusterName, path: '', severity: 'ignored', reason: 'no EDS cluster uses this ClusterLoadAssignment' });
+      entry.used = true; // reported: once, even if the same message is listed twice
+    }
   }
   for (const ssl of serverSsls(side.secrets, (name) => new ReportSink(report, 'Secret', name))) ssls.set(ssl.id, ssl);
   side.ssls = [...ssls.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -185,17 +228,17 @@ export function translateClusters(
  */
 export function retranslateCluster(cluster: Cluster, cla: ClusterLoadAssignment | undefined, secrets: ReadonlyMap<string, SecretMaterial>): ClusterOutcome {
   const report: ReportItem[] = [];
-  const side: ClusterSide = { upstreams: new Map(), complete: new Set(), passthrough: new Set(), ssls: [], report, info: new Map(), secrets: new Map(secrets) };
-  const clas = new Map<string, { cla: ClusterLoadAssignment; used: boolean }>();
+  const side: ClusterSide = { upstreams: new Map(), incomplete: new Set(), passthrough: new Set(), ssls: [], report, info: new Map(), secrets: new Map(secrets) };
+  const clas: Assignments = new Map();
   if (cla) clas.set(cla.clusterName, { cla, used: false });
-  const ctx: Context = { clas, side, ssls: new Map(), secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [] };
+  const ctx: Context = { clas, side, ssls: new Map(), secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [], withInfo: true };
   const name = cluster.name;
   const outcome: ClusterOutcome = (ctx.current = { cluster, cla, complete: false, passthrough: false, items: [] });
   translateOne(cluster, ctx);
   outcome.items = report;
   const upstream = side.upstreams.get(name);
   if (upstream) outcome.upstream = upstream;
-  outcome.complete = side.complete.has(name);
+  outcome.complete = isComplete(side, name);
   outcome.passthrough = side.passthrough.has(name);
   const info = side.info.get(name);
   if (info) outcome.info = info;
@@ -204,7 +247,12 @@ export function retranslateCluster(cluster: Cluster, cla: ClusterLoadAssignment 
 
 function translateOne(cluster: Cluster, ctx: Context): void {
   const sink = new ReportSink(ctx.side.report, 'Cluster', cluster.name);
-  guarded(cluster, ctx.side, sink, () => translateCluster(cluster, ctx, sink));
+  // As guarded does, without a closure per cluster.
+  try {
+    translateCluster(cluster, ctx, sink);
+  } catch (err) {
+    dropFailed(cluster, ctx.side, sink, err);
+  }
   sink.finish();
 }
 
@@ -214,7 +262,7 @@ function replay(o: ClusterOutcome, ctx: Context): void {
   const name = o.cluster.name;
   for (const item of o.items) side.report.push(item);
   if (o.upstream) side.upstreams.set(name, o.upstream);
-  if (o.complete) side.complete.add(name);
+  if (o.upstream && !o.complete) side.incomplete.add(name);
   if (o.passthrough) side.passthrough.add(name);
   if (o.info) side.info.set(name, o.info);
   if (o.claName !== undefined) ctx.clas.get(o.claName)!.used = true;
@@ -233,17 +281,27 @@ function guarded(cluster: Cluster, side: ClusterSide, sink: ReportSink, work: ()
   try {
     work();
   } catch (err) {
-    side.upstreams.delete(cluster.name);
-    side.complete.delete(cluster.name);
-    side.info.delete(cluster.name);
-    if (err instanceof ClusterRejected) sink.add(err.path, 'dropped', `cluster dropped: ${err.message}`);
-    else sink.add('', 'dropped', `cluster could not be translated: ${err instanceof Error ? err.message : String(err)}`);
+    dropFailed(cluster, side, sink, err);
   }
 }
 
+/** What a cluster whose translation threw leaves behind: nothing but its report item. */
+function dropFailed(cluster: Cluster, side: ClusterSide, sink: ReportSink, err: unknown): void {
+  side.upstreams.delete(cluster.name);
+  side.incomplete.delete(cluster.name);
+  side.info.delete(cluster.name);
+  if (err instanceof ClusterRejected) sink.add(err.path, 'dropped', `cluster dropped: ${err.message}`);
+  else sink.add('', 'dropped', `cluster could not be translated: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** Assignments by cluster name (the first of repeated names), marked when an EDS cluster takes one. */
+type Assignments = Map<string, { cla: ClusterLoadAssignment; used: boolean }>;
+
 interface Context {
+  /** Whether side.info is filled. */
+  withInfo: boolean;
   /** Assignments by cluster name, marked when an EDS cluster takes theirs. */
-  clas: Map<string, { cla: ClusterLoadAssignment; used: boolean }>;
+  clas: Assignments;
   side: ClusterSide;
   ssls: Map<string, ApisixSsl>;
   /** Client ssl id per referenced SDS secret name (computed once per run). */
@@ -263,6 +321,24 @@ const DISCOVERY_NAMES: Record<number, string> = {
   [DiscoveryType.EDS]: 'EDS',
   [DiscoveryType.ORIGINAL_DST]: 'ORIGINAL_DST',
 };
+
+/**
+ * ClusterInfo without a client certificate, one frozen object per combination (internal, read
+ * only), instead of one per cluster that lives as long as the translation.
+ */
+const SHARED_INFO = new Map<string, ClusterInfo>(
+  Object.values(DISCOVERY_NAMES).flatMap((discovery) =>
+    [false, true].flatMap((tls) => [false, true].map((http2) => [infoKey(discovery, tls, http2), Object.freeze({ discovery, tls, http2 })] as const)),
+  ),
+);
+
+function infoKey(discovery: string, tls: boolean, http2: boolean): string {
+  return `${discovery}${tls ? '+tls' : ''}${http2 ? '+h2' : ''}`;
+}
+
+function sharedInfo(discovery: string, tls: boolean, http2: boolean): ClusterInfo {
+  return SHARED_INFO.get(infoKey(discovery, tls, http2)) ?? { discovery, tls, http2 };
+}
 
 function translateCluster(cluster: Cluster, ctx: Context, sink: ReportSink): void {
   const name = cluster.name;
@@ -291,7 +367,6 @@ function translateCluster(cluster: Cluster, ctx: Context, sink: ReportSink): voi
   const inboundPort = discovery === DiscoveryType.ORIGINAL_DST ? istioInboundPort(name) : undefined;
   if (inboundPort === undefined && (discovery === DiscoveryType.ORIGINAL_DST || PASSTHROUGH_NAMES.has(name))) {
     ctx.side.passthrough.add(name);
-    ctx.side.complete.add(name);
     if (cluster.lbConfig.case === 'originalDstLbConfig' && (cluster.lbConfig.value.useHttpHeader || cluster.lbConfig.value.httpHeaderName)) {
       sink.add('original_dst_lb_config.use_http_header', 'ignored', 'APISIX cannot take the destination from a request header');
     }
@@ -382,9 +457,9 @@ function translateCluster(cluster: Cluster, ctx: Context, sink: ReportSink): voi
   if (http.keepalive) upstream.keepalive_pool = http.keepalive;
 
   ctx.side.upstreams.set(name, upstream);
-  if (complete) ctx.side.complete.add(name);
-  const info: ClusterInfo = { discovery: discoveryName, tls: plan.tls, http2: http.http2 };
-  if (clientSslId) info.clientSslId = clientSslId;
+  if (!complete) ctx.side.incomplete.add(name);
+  if (!ctx.withInfo) return;
+  const info: ClusterInfo = clientSslId ? { discovery: discoveryName, tls: plan.tls, http2: http.http2, clientSslId } : sharedInfo(discoveryName, plan.tls, http.http2);
   ctx.side.info.set(name, info);
 }
 
@@ -400,7 +475,7 @@ function translateAggregate(cluster: Cluster, children: readonly string[], ctx: 
   const upstream = canonicalUpstream({ ...first, id: upstreamIdFor(name), name: fitName(name, MAX_NAME_LENGTH), desc: fitName(name, MAX_DESC_LENGTH), nodes });
   ctx.side.upstreams.set(name, upstream);
   // Envoy skips children it does not know; the known ones must have their endpoints.
-  if (children.every((c) => !ctx.side.upstreams.has(c) || ctx.side.complete.has(c))) ctx.side.complete.add(name);
+  if (!children.every((c) => !ctx.side.upstreams.has(c) || !ctx.side.incomplete.has(c))) ctx.side.incomplete.add(name);
   const firstInfo = [...children].map((c) => ctx.side.info.get(c)).find((i) => i !== undefined);
   if (firstInfo) ctx.side.info.set(name, { ...firstInfo, discovery: 'AGGREGATE' });
 }

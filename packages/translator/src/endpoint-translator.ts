@@ -162,8 +162,9 @@ function simpleAssignment(cla: ClusterLoadAssignment, options: EndpointOptions):
   if (loc.lbConfig.case !== undefined || (options.localityWeighted && !loc.loadBalancingWeight)) return undefined;
   const eps = loc.lbEndpoints;
   if (eps.length > 16) return undefined;
-  const nodes: ApisixUpstreamNode[] = [];
-  const sockets: number[] | undefined = options.socketOf ? [] : undefined;
+  // Sized up front (any endpoint left out returns undefined): these arrays end up in the output.
+  const nodes = new Array<ApisixUpstreamNode>(eps.length);
+  const sockets: number[] | undefined = options.socketOf ? new Array<number>(eps.length) : undefined;
   let sameWeight = -1;
   for (let i = 0; i < eps.length; i++) {
     const lbe = eps[i]!;
@@ -175,10 +176,10 @@ function simpleAssignment(cla: ClusterLoadAssignment, options: EndpointOptions):
     if (id.case !== 'endpoint') return undefined;
     const addr = nodeAddress(id.value.address);
     if (!addr.ok || addr.udp) return undefined;
-    for (let j = 0; j < nodes.length; j++) if (nodes[j]!.host === addr.host && nodes[j]!.port === addr.port) return undefined;
+    for (let j = 0; j < i; j++) if (nodes[j]!.host === addr.host && nodes[j]!.port === addr.port) return undefined;
     sameWeight = sameWeight === -1 || sameWeight === weight ? weight : -2;
-    nodes.push({ host: addr.host, port: addr.port, weight, priority: 0 });
-    sockets?.push(options.socketOf!(lbe, loc));
+    nodes[i] = { host: addr.host, port: addr.port, weight, priority: 0 };
+    if (sockets) sockets[i] = options.socketOf!(lbe, loc);
   }
   if (sameWeight > 0) {
     for (const n of nodes) n.weight = 1;

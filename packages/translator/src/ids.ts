@@ -6,21 +6,36 @@
 export type IdKind = 'u' | 'r' | 's' | 'sr' | 'pc';
 
 export function stableId(kind: IdKind, ...parts: readonly (string | number)[]): string {
-  const [a, b] = hash53x2(parts, 0x9e3779b9, 0x85ebca6b);
-  return `${kind}-${hex53(a)}${hex53(b)}`;
+  hash53x2(parts, 0x9e3779b9, 0x85ebca6b);
+  return idString(kind, hashOut[0]!, hashOut[1]!);
 }
 
-const HEX = '0123456789abcdef';
+/** Hex digits by value, as char codes. */
+const HEX_CODES = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+/** Char codes of one id (prefix, '-', 28 hex digits), reused: ids are made for every route and upstream. */
+const codes: number[] = [];
 
-/** A 53-bit integer as 14 hex digits (as toString(16).padStart(14, '0'), without double formatting). */
-function hex53(n: number): string {
-  const hi = Math.floor(n / 4294967296);
-  let lo = n >>> 0;
-  let out = '';
-  for (let k = 0; k < 8; k++, lo >>>= 4) out = HEX[lo & 15]! + out;
-  let h = hi;
-  for (let k = 0; k < 6; k++, h >>>= 4) out = HEX[h & 15]! + out;
-  return out;
+/**
+ * `${kind}-` then both 53-bit hashes as 14 hex digits each (as toString(16).padStart(14, '0')).
+ * Built in one String.fromCharCode call: a flat string, instead of one string per appended digit.
+ */
+function idString(kind: string, a: number, b: number): string {
+  let n = 0;
+  for (let i = 0; i < kind.length; i++) codes[n++] = kind.charCodeAt(i);
+  codes[n++] = 45; // '-'
+  n = hex53(a, n);
+  n = hex53(b, n);
+  codes.length = n;
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** Writes a 53-bit integer as 14 hex digits into `codes` at `at`; returns the end. */
+function hex53(v: number, at: number): number {
+  let lo = v >>> 0;
+  let hi = Math.floor(v / 4294967296);
+  for (let k = at + 13; k >= at + 6; k--, lo >>>= 4) codes[k] = HEX_CODES[lo & 15]!;
+  for (let k = at + 5; k >= at; k--, hi >>>= 4) codes[k] = HEX_CODES[hi & 15]!;
+  return at + 14;
 }
 
 /** The upstream id of an Envoy cluster: the one both sides of the translation agree on. */
@@ -28,11 +43,14 @@ export function upstreamIdFor(clusterName: string): string {
   return stableId('u', clusterName);
 }
 
+/** hash53x2's result (no array per id). */
+const hashOut: number[] = [0, 0];
+
 /**
  * Two 53-bit string hashes (cyrb53 with two seeds), ~106 bits, ample for a mesh's names. One pass
  * over the string computes both (ids are made for every route and upstream of a large mesh).
  */
-function hash53x2(parts: readonly (string | number)[], seedA: number, seedB: number): [number, number] {
+function hash53x2(parts: readonly (string | number)[], seedA: number, seedB: number): void {
   let a1 = 0xdeadbeef ^ seedA;
   let a2 = 0x41c6ce57 ^ seedA;
   let b1 = 0xdeadbeef ^ seedB;
@@ -55,7 +73,8 @@ function hash53x2(parts: readonly (string | number)[], seedA: number, seedB: num
       b2 = Math.imul(b2 ^ ch, 1597334677);
     }
   }
-  return [finish(a1, a2), finish(b1, b2)];
+  hashOut[0] = finish(a1, a2);
+  hashOut[1] = finish(b1, b2);
 }
 
 function finish(h1: number, h2: number): number {

@@ -29,6 +29,12 @@ export function emitRoutes(
   const hostlessPorts = new Set<string>();
   const wildcards = new Map<string, string[]>();
   const portKeys = new Map<HttpScope, string>();
+  const partsOf = new Map<HttpScope, ScopeParts>();
+  const parts = (v: VhostDraft): ScopeParts => {
+    let p = partsOf.get(v.scope);
+    if (p === undefined) partsOf.set(v.scope, (p = scopeParts(v.scope, portMatch)));
+    return p;
+  };
   const portKey = (v: VhostDraft): string => {
     let pk = portKeys.get(v.scope);
     if (pk === undefined) portKeys.set(v.scope, (pk = fallScope(v.scope, portMatch)));
@@ -56,12 +62,12 @@ export function emitRoutes(
         continue;
       }
       const start = out.length;
-      emitVhost(v, portMatch, fall, out);
+      emitVhost(v, parts(v), fall, true, out);
       for (let k = start; k < out.length; k++) out[k] = intern(out[k]!);
       memo.set(v, { fall, ids: refIds(v), routes: out.slice(start) });
       continue;
     }
-    emitVhost(v, portMatch, v.hosts.length > 0 && !v.catchAll && canFallThrough(v), out);
+    emitVhost(v, parts(v), v.hosts.length > 0 && !v.catchAll && canFallThrough(v), false, out);
   }
   return out;
 }
@@ -88,37 +94,54 @@ function sameIds(ids: readonly string[], v: VhostDraft): boolean {
   return k === ids.length;
 }
 
-function emitVhost(v: VhostDraft, portMatch: PortMatch, fall: boolean, out: ApisixRoute[]): void {
-  const portVars = scopeVars(v.scope, portMatch);
-  const groups: { hosts?: string[]; tag: string }[] = [];
-  if (v.hosts.length) groups.push({ hosts: [...v.hosts], tag: 'h' });
-  if (v.anyHost) groups.push({ tag: '*' });
-  const scopeKey = `${v.scope.address ? `${v.scope.address}|` : ''}${v.scope.port ?? ''}|${v.scope.routeConfig.name}`;
-  const n = v.routes.length;
-  const where = describe(v);
-  for (const g of groups) {
-    for (let i = 0; i < n; i++) {
-      out.push(emitRoute(v, v.routes[i]!, i, n, g, scopeKey, portVars, where));
-    }
-    if (g.hosts && fall) {
-      const r: ApisixRoute = {
-        id: stableId('r', scopeKey, v.vhostKey, '#terminal'),
-        name: fitName(`${v.vhostKey}/#no-route`, MAX_NAME_LENGTH),
-        desc: fitName(`404 when no route of ${where} matches (no fallthrough to other hosts)`, MAX_DESC_LENGTH),
-        uris: [...ANY_URIS],
-        hosts: g.hosts,
-        priority: TERMINAL_PRIORITY,
-        plugins: { 'fault-injection': { abort: { http_status: 404, body: '', percentage: 100 } } },
-      };
-      if (portVars.length) r.vars = portVars;
-      out.push(r);
-    }
-  }
+/**
+ * Sharing, documented because callers could mutate what they get: the routes of one vhost share
+ * their `hosts` array, and the routes of one scope share the inner arrays of `vars` (the port
+ * conditions); each route's own `vars`, `uris` and `plugins` containers are distinct. A one-shot
+ * translation (`copyHosts` false) also hands out the draft's hosts array: nothing else keeps it.
+ */
+function emitVhost(v: VhostDraft, parts: ScopeParts, fall: boolean, copyHosts: boolean, out: ApisixRoute[]): void {
+  const hosts = v.hosts.length ? (copyHosts ? [...v.hosts] : (v.hosts as string[])) : undefined;
+  if (hosts) emitGroup(v, hosts, 'h', fall, parts, out);
+  if (v.anyHost) emitGroup(v, undefined, '*', false, parts, out);
 }
 
-function describe(v: VhostDraft): string {
-  const port = v.scope.port === undefined ? '' : ` ${v.scope.address ? `${v.scope.address}:` : 'port '}${v.scope.port}`;
-  return `${v.scope.listener}${port} route_config ${v.scope.routeConfig.name} virtual_hosts[${v.vhostIndex}]`;
+/** What the routes of one scope share: port conditions, the id part and the start of `desc`. */
+interface ScopeParts {
+  readonly portVars: unknown[][];
+  readonly idKey: string;
+  /** `desc` up to the vhost index: `<listener> port <p> route_config <name> virtual_hosts[`. */
+  readonly where: string;
+}
+
+function scopeParts(scope: HttpScope, portMatch: PortMatch): ScopeParts {
+  const port = scope.port === undefined ? '' : ` ${scope.address ? `${scope.address}:` : 'port '}${scope.port}`;
+  return {
+    portVars: scopeVars(scope, portMatch),
+    idKey: `${scope.address ? `${scope.address}|` : ''}${scope.port ?? ''}|${scope.routeConfig.name}`,
+    where: `${scope.listener}${port} route_config ${scope.routeConfig.name} virtual_hosts[`,
+  };
+}
+
+/** The vhost's routes for its hosts (`h`) or host-less (`*`), then the terminal route if `fall`. */
+function emitGroup(v: VhostDraft, hosts: string[] | undefined, tag: string, fall: boolean, parts: ScopeParts, out: ApisixRoute[]): void {
+  const g = { hosts, tag };
+  const n = v.routes.length;
+  for (let i = 0; i < n; i++) out.push(emitRoute(v, v.routes[i]!, i, n, g, parts));
+  if (hosts && fall) {
+    const portVars = parts.portVars;
+    const r: ApisixRoute = {
+      id: stableId('r', parts.idKey, v.vhostKey, '#terminal'),
+      name: fitName(`${v.vhostKey}/#no-route`, MAX_NAME_LENGTH),
+      desc: fitName(['404 when no route of ', parts.where, v.vhostIndex, '] matches (no fallthrough to other hosts)'].join(''), MAX_DESC_LENGTH),
+      uris: [...ANY_URIS],
+      hosts,
+      priority: TERMINAL_PRIORITY,
+      plugins: { 'fault-injection': { abort: { http_status: 404, body: '', percentage: 100 } } },
+    };
+    if (portVars.length) r.vars = portVars.slice();
+    out.push(r);
+  }
 }
 
 function emitRoute(
@@ -126,19 +149,19 @@ function emitRoute(
   d: RouteDraft,
   i: number,
   n: number,
-  g: { hosts?: string[]; tag: string },
-  scopeKey: string,
-  portVars: unknown[][],
-  where: string,
+  g: { hosts: string[] | undefined; tag: string },
+  parts: ScopeParts,
 ): ApisixRoute {
+  const portVars = parts.portVars;
   const m = d.match;
   const ordered = v.mode === 'ordered' || m.key.kind === 'any';
   const pathVars = ordered ? m.pathVars : m.keyVars;
   const vars = pathVars.length || m.vars.length ? [...portVars, ...pathVars, ...m.vars] : portVars.slice();
   const r: ApisixRoute = {
-    id: stableId('r', scopeKey, v.vhostKey, d.idKey, g.tag),
+    id: stableId('r', parts.idKey, v.vhostKey, d.idKey, g.tag),
     name: fitName(d.name, MAX_NAME_LENGTH),
-    desc: fitName(`${where}.routes[${d.index}]${g.hosts ? '' : ' (any host)'}`, MAX_DESC_LENGTH),
+    // Joined, not concatenated: one flat string instead of a chain of pieces (kept in the output).
+    desc: fitName([parts.where, v.vhostIndex, '].routes[', d.index, g.hosts ? ']' : '] (any host)'].join(''), MAX_DESC_LENGTH),
     uris: ordered ? [...ANY_URIS] : nativeUris(m.key),
     priority: routePriority(i, n),
   };

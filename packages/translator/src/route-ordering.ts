@@ -45,7 +45,8 @@ export function nativeUris(k: PathKey): string[] {
     case 'exact':
       return [k.uri];
     case 'prefix':
-      return [`${k.prefix}*`];
+      // The literal for `/` (most routes of a mesh): no new string per route.
+      return [k.prefix === '/' ? '/*' : `${k.prefix}*`];
     default:
       return ['/*'];
   }

@@ -13,7 +13,7 @@ import { perFilterPlugins } from './plugins/per-filter-config.js';
 import { proxyMirrorPlugin } from './plugins/proxy-mirror.js';
 import { rewriteConfig } from './plugins/proxy-rewrite.js';
 import { redirectPlugin } from './plugins/redirect.js';
-import { snake, translateRouteMatch, type TranslatedMatch } from './route-match.js';
+import { sharedRouteMatch, snake, translateRouteMatch, type TranslatedMatch } from './route-match.js';
 import { orderingMode, type OrderingMode } from './route-ordering.js';
 import { upstreamParamsFor } from './route-upstream-params.js';
 import type { UpstreamRef, UpstreamVariants } from './upstream-variants.js';
@@ -142,8 +142,9 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
   if (rc.requestMirrorPolicies.length) report({ path: 'request_mirror_policies', severity: 'ignored', reason: 'route-configuration-wide mirroring not translated (route and vhost level are)' });
   for (let i = 0; i < rc.virtualHosts.length; i++) {
     const vh = rc.virtualHosts[i]!;
-    const vhostKey = seenVhostNames.has(vh.name) ? `${vh.name}#${i}` : vh.name;
-    seenVhostNames.add(vh.name);
+    // Added and tested in one set operation: a repeated name does not grow the set.
+    const size = seenVhostNames.size;
+    const vhostKey = seenVhostNames.add(vh.name).size === size ? `${vh.name}#${i}` : vh.name;
     if (!recording) {
       const draft = translateVhost(scope, rc, vh, i, vhostKey, ctx, report);
       if (draft) out.push(draft);
@@ -265,15 +266,15 @@ function vhostHost(
   ctx: RouteSideContext,
   report: (issue: FieldIssue) => void,
 ): VhostHost | undefined {
-  const at = `virtual_hosts[${i}]`;
+  // Paths are built when something is reported (rarely, on a mesh's many vhosts).
   const issues: FieldIssue[] = [];
-  const { hosts, anyHost } = vhostHosts(vh.domains, scope.port, ctx.claimScope(scope), `${rc.name}/${vhostKey}`, ctx.claims, () => `${at}.domains`, issues, rc.ignorePortInHostMatching || scope.hostPortIgnored === true);
+  const { hosts, anyHost } = vhostHosts(vh.domains, scope.port, ctx.claimScope(scope), `${rc.name}/${vhostKey}`, ctx.claims, () => `virtual_hosts[${i}].domains`, issues, rc.ignorePortInHostMatching || scope.hostPortIgnored === true);
   for (const issue of issues) report(issue);
   if (!hosts.length && !anyHost) {
-    report({ path: at, severity: 'dropped', reason: 'virtual host has no domain APISIX can match' });
+    report({ path: `virtual_hosts[${i}]`, severity: 'dropped', reason: 'virtual host has no domain APISIX can match' });
     return undefined;
   }
-  vhostUnsupported(vh, at, report);
+  vhostUnsupported(vh, i, report);
   return { vhostIndex: i, vhostKey, hosts, anyHost };
 }
 
@@ -286,7 +287,9 @@ function vhostRoutes(
   report: (issue: FieldIssue) => void,
 ): VhostDraft {
   const at = `virtual_hosts[${host.vhostIndex}]`;
-  const routes: RouteDraft[] = [];
+  // Sized up front (the drafts live until emitted; a pushed-to empty array reserves room for 17).
+  const routes = new Array<RouteDraft>(vh.routes.length);
+  let taken = 0;
   // Route names key the ids (stable when routes are inserted); repeats fall back to the index.
   const names = vh.routes.length > 1 ? new Set<string>() : undefined;
   for (let j = 0; j < vh.routes.length; j++) {
@@ -301,8 +304,9 @@ function vhostRoutes(
       rIssues.push({ path: `${at}.routes[${j}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
     }
     for (const issue of rIssues) report(issue);
-    if (draft) routes.push(draft);
+    if (draft) routes[taken++] = draft;
   }
+  routes.length = taken;
   const mode = routes.length < 2 ? 'native' : orderingMode(routes.map((d) => d.match.key));
   const catchAll = routes.some(
     (d) => d.match.key.kind === 'prefix' && d.match.key.prefix === '/' && d.match.vars.length === 0 && d.match.keyVars.length === 0,
@@ -310,7 +314,9 @@ function vhostRoutes(
   return { scope, vhostIndex: host.vhostIndex, vhostKey: host.vhostKey, hosts: host.hosts, anyHost: host.anyHost, mode, routes, catchAll };
 }
 
-function vhostUnsupported(vh: VirtualHost, at: string, report: (i: FieldIssue) => void): void {
+function vhostUnsupported(vh: VirtualHost, index: number, report: (i: FieldIssue) => void): void {
+  if (!vh.requireTls && !vh.rateLimits.length && !vh.hedgePolicy && !vh.matcher && !vh.includeRequestAttemptCount && !vh.includeAttemptCountInResponse) return;
+  const at = `virtual_hosts[${index}]`;
   if (vh.requireTls) report({ path: `${at}.require_tls`, severity: 'ignored', reason: 'TLS requirement not enforced by the route' });
   if (vh.rateLimits.length) report({ path: `${at}.rate_limits`, severity: 'ignored', reason: 'global rate limit service not supported' });
   if (vh.hedgePolicy) report({ path: `${at}.hedge_policy`, severity: 'ignored', reason: 'no request hedging in APISIX' });
@@ -332,8 +338,8 @@ function translateRoute(
   ctx: RouteSideContext,
   issues: FieldIssue[],
 ): RouteDraft | undefined {
-  const match = translateRouteMatch(r.match, `${at}.match`);
-  issues.push(...match.issues);
+  const match = sharedRouteMatch(r.match) ?? translateRouteMatch(r.match, `${at}.match`);
+  for (const i of match.issues) issues.push(i);
   if (match.fatal) {
     issues.push({ path: `${at}.match`, severity: 'dropped', reason: match.fatal });
     return undefined;
@@ -343,7 +349,7 @@ function translateRoute(
   const base = { index, idKey, name, match, plugins, websocket: false };
 
   // Plugins from typed_per_filter_config (route entries replace vhost entries of the same filter).
-  const filterDefaults = scope.filterDefaults ?? {};
+  const filterDefaults = scope.filterDefaults ?? NO_CONFIGS;
   if (hasKeys(filterDefaults) || hasKeys(vh.typedPerFilterConfig) || hasKeys(r.typedPerFilterConfig)) {
     Object.assign(
       plugins,
@@ -357,15 +363,15 @@ function translateRoute(
       ),
     );
   }
-  const wcHeaders = weightedClusterHeaders(r, `${at}.route.weighted_clusters`, issues);
+  const wcHeaders = isWeighted(r) ? weightedClusterHeaders(r, `${at}.route.weighted_clusters`, issues) : undefined;
   const hasResponseHeaders = hasResponseMutations(r) || hasResponseMutations(vh) || hasResponseMutations(rc) || (wcHeaders && hasResponseMutations(wcHeaders.cluster));
-  const responseSources: HeaderSource[] = !hasResponseHeaders ? [] : specificLast(rc, [
+  const responseSources: HeaderSource[] = !hasResponseHeaders ? NO_SOURCES : specificLast(rc, [
     ...(wcHeaders ? [{ toAdd: wcHeaders.cluster.responseHeadersToAdd, toRemove: wcHeaders.cluster.responseHeadersToRemove, at: wcHeaders.at, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' }] : []),
     { toAdd: r.responseHeadersToAdd, toRemove: r.responseHeadersToRemove, at: `${at}.`, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
     { toAdd: vh.responseHeadersToAdd, toRemove: vh.responseHeadersToRemove, at: `${vhAt}.`, addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
     { toAdd: rc.responseHeadersToAdd, toRemove: rc.responseHeadersToRemove, at: '', addField: 'response_headers_to_add', removeField: 'response_headers_to_remove' },
   ]);
-  const respMutation = mergeHeaderMutations(responseSources, issues);
+  const respMutation = hasResponseHeaders ? mergeHeaderMutations(responseSources, issues) : undefined;
   if (respMutation) {
     const headers = responseHeadersConfig(respMutation, issues, `${at}.response_headers_to_add`);
     if (headers) plugins['response-rewrite'] = { headers };
@@ -412,15 +418,16 @@ function routeActionDraft(
   const plugins = base.plugins;
 
   // Which clusters, with which weights.
-  let targets: { name: string; weight: number; at: string }[];
+  // `k`: the index in weighted_clusters (-1: the single `cluster`), for report paths only.
+  let targets: { name: string; weight: number; k: number }[];
   const cs = a.clusterSpecifier;
   switch (cs.case) {
     case 'cluster':
-      targets = [{ name: cs.value, weight: 1, at: `${at}.cluster` }];
+      targets = [{ name: cs.value, weight: 1, k: -1 }];
       break;
     case 'weightedClusters': {
       const wc = cs.value;
-      targets = wc.clusters.map((c, k) => ({ name: c.name, weight: c.weight ?? 0, at: `${at}.weighted_clusters.clusters[${k}]` }));
+      targets = wc.clusters.map((c, k) => ({ name: c.name, weight: c.weight ?? 0, k }));
       wc.clusters.forEach((c, k) => {
         const cAt = `${at}.weighted_clusters.clusters[${k}]`;
         if (c.clusterHeader) issues.push({ path: `${cAt}.cluster_header`, severity: 'dropped', reason: 'cluster from a header is not supported' });
@@ -446,24 +453,33 @@ function routeActionDraft(
       return undefined;
   }
   // Completeness gate: every cluster must be known and have its endpoints.
-  const upstreams: ApisixUpstream[] = [];
-  for (const t of targets) {
+  const upstreams = new Array<ApisixUpstream>(targets.length);
+  for (let k = 0; k < targets.length; k++) {
+    const t = targets[k]!;
     const u = ctx.clusters.usable(t.name);
     if (!u) {
-      issues.push({ path: t.at, severity: 'dropped', reason: `cluster ${t.name} ${ctx.clusters.whyNot(t.name)}` });
+      const path = t.k < 0 ? `${at}.cluster` : `${at}.weighted_clusters.clusters[${t.k}]`;
+      issues.push({ path, severity: 'dropped', reason: `cluster ${t.name} ${ctx.clusters.whyNot(t.name)}` });
       return undefined;
     }
-    upstreams.push(u);
+    upstreams[k] = u;
   }
   if (a.metadataMatch) issues.push({ path: `${at}.metadata_match`, severity: 'ignored', reason: 'subset load balancing not supported' });
 
   // Upstream-side settings: retries, hash key, host passing -> per-route variants.
   const retry: RetryPolicy | undefined = a.retryPolicy ?? vh.retryPolicy;
-  const retryAt = a.retryPolicy ? `${at}.retry_policy` : `${vhAt}.retry_policy`;
-  const refs = targets.map((t, k) => {
-    const params = upstreamParamsFor(a, retry, retryAt, upstreams[k]!, at, issues);
-    return { ref: ctx.variants.use(t.name, params), weight: t.weight };
-  });
+  const retryAt = !retry ? '' : a.retryPolicy ? `${at}.retry_policy` : `${vhAt}.retry_policy`;
+  let upstream: UpstreamRef | undefined;
+  let weighted: { ref: UpstreamRef; weight: number }[] | undefined;
+  if (targets.length === 1) {
+    upstream = ctx.variants.use(targets[0]!.name, upstreamParamsFor(a, retry, retryAt, upstreams[0]!, at, issues), upstreams[0]!);
+  } else {
+    weighted = targets.map((t, k) => {
+      const params = upstreamParamsFor(a, retry, retryAt, upstreams[k]!, at, issues);
+      return { ref: ctx.variants.use(t.name, params, upstreams[k]!), weight: t.weight };
+    });
+    upstream = weighted[0]!.ref;
+  }
   // Report once per route, not once per target.
   dedupeIssues(issues);
 
@@ -497,12 +513,14 @@ function routeActionDraft(
   }
   if (hasKeys(rewrite)) plugins['proxy-rewrite'] = rewrite;
 
-  const mirror = proxyMirrorPlugin(
-    a.requestMirrorPolicies.length ? a.requestMirrorPolicies : vh.requestMirrorPolicies,
-    (c) => (ctx.clusters.usableWithNodes ? ctx.clusters.usableWithNodes(c) : ctx.clusters.usable(c)),
-    a.requestMirrorPolicies.length ? `${at}.request_mirror_policies` : `${vhAt}.request_mirror_policies`,
-    issues,
-  );
+  const mirror =
+    (a.requestMirrorPolicies.length || vh.requestMirrorPolicies.length) &&
+    proxyMirrorPlugin(
+      a.requestMirrorPolicies.length ? a.requestMirrorPolicies : vh.requestMirrorPolicies,
+      (c) => (ctx.clusters.usableWithNodes ? ctx.clusters.usableWithNodes(c) : ctx.clusters.usable(c)),
+      a.requestMirrorPolicies.length ? `${at}.request_mirror_policies` : `${vhAt}.request_mirror_policies`,
+      issues,
+    );
   if (mirror) plugins['proxy-mirror'] = mirror;
   const cors = a.cors ?? vh.cors;
   if (cors && !plugins.cors) {
@@ -526,12 +544,22 @@ function routeActionDraft(
     idKey: base.idKey,
     name: base.name,
     match: base.match,
-    plugins,
+    // The shared empty object when no plugin was set: drafts live until the routes are emitted.
+    plugins: hasKeys(plugins) ? plugins : NO_PLUGINS,
     websocket,
     timeout,
-    upstream: refs[0]!.ref,
-    weighted: refs.length > 1 ? refs : undefined,
+    upstream,
+    weighted,
   };
+}
+
+/** Shared empties (frozen: never written to), instead of a new one per route. */
+const NO_CONFIGS: { readonly [filter: string]: Any } = Object.freeze({});
+const NO_SOURCES = Object.freeze([]) as unknown as HeaderSource[];
+const NO_PLUGINS: Record<string, Record<string, unknown>> = Object.freeze({});
+
+function isWeighted(r: Route): boolean {
+  return r.action.case === 'route' && r.action.value.clusterSpecifier.case === 'weightedClusters';
 }
 
 function dedupeIssues(issues: FieldIssue[]): void {

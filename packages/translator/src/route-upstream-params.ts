@@ -67,5 +67,9 @@ export function upstreamParamsFor(
     }
   }
   if (a.hostRewriteSpecifier.case === 'autoHostRewrite' && a.hostRewriteSpecifier.value.value) p.pass_host = 'node';
+  // Most routes (no retry policy, no hash policy): one shared, frozen object, not one per route.
+  if (p.retries === 0 && p.retry_timeout === undefined && p.type === undefined && p.hash_on === undefined && p.key === undefined && p.pass_host === undefined) return NO_RETRIES;
   return p;
 }
+
+const NO_RETRIES: UpstreamParams = Object.freeze({ retries: 0 });

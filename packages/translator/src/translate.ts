@@ -1,9 +1,10 @@
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from '@amesh/proto';
 import { emptyApisixConfig, type ApisixConfig, type ApisixRoute, type ApisixStreamRoute, type ApisixUpstream } from './apisix-types.js';
-import { ClusterMemo, translateClusters, type ClusterSide } from './cluster-translator.js';
+import { ClusterMemo, completeUpstream, translateClusters, type ClusterSide } from './cluster-translator.js';
 import type { FieldIssue } from './field-issue.js';
 import type { SecretMaterial } from './secret-translator.js';
 import { IdOrder } from './id-order.js';
+import { sortById } from './sort-by-id.js';
 import { sameItems, sameReport } from './same-items.js';
 import { translateListeners } from './listener-translator.js';
 import { linkScopes, scopeKey, type PortMatch } from './listener-scope.js';
@@ -95,10 +96,10 @@ export function runTranslation(xds: XdsResources, portMatch: PortMatch, memo: Tr
   let side: ClusterSide;
   let clusterFailure = false;
   try {
-    side = translateClusters(clusterList, xds.clusterLoadAssignments ?? [], xds.secrets ?? [], memo?.clusters);
+    side = translateClusters(clusterList, xds.clusterLoadAssignments ?? [], xds.secrets ?? [], memo?.clusters, memo !== undefined);
   } catch (e) {
     add('Cluster', '*', { path: '', severity: 'dropped', reason: `cluster translation failed: ${(e as Error).message}` });
-    side = { upstreams: new Map(), complete: new Set(), passthrough: new Set(), ssls: [], report: [], info: new Map(), secrets: new Map() };
+    side = { upstreams: new Map(), incomplete: new Set(), passthrough: new Set(), ssls: [], report: [], info: new Map(), secrets: new Map() };
     if (memo) memo.clusters.outcomes.clear();
     clusterFailure = true;
   }
@@ -106,7 +107,7 @@ export function runTranslation(xds: XdsResources, portMatch: PortMatch, memo: Tr
 
   let known: Set<string> | undefined;
   const clusters: ClusterLookup = {
-    usable: (c) => (side.complete.has(c) ? side.upstreams.get(c) : undefined),
+    usable: (c) => completeUpstream(side, c),
     whyNot: (c) =>
       side.passthrough.has(c)
         ? 'passes through to the original destination, which APISIX cannot express'
@@ -115,8 +116,8 @@ export function runTranslation(xds: XdsResources, portMatch: PortMatch, memo: Tr
           : 'is unknown',
   };
   const variants = memo
-    ? new UpstreamVariants(side.upstreams, side.complete, memo.variants, (u) => memo.upstreamOrder.intern(u))
-    : new UpstreamVariants(side.upstreams, side.complete);
+    ? new UpstreamVariants(side.upstreams, side.incomplete, memo.variants, (u) => memo.upstreamOrder.intern(u))
+    : new UpstreamVariants(side.upstreams, side.incomplete);
 
   // Listeners -> scopes (route configuration per port) and TCP chains.
   const listeners = xds.listeners ?? [];
@@ -268,14 +269,6 @@ function reportOf(raw: ReportItem[], memo: TranslationMemo | undefined): ReportI
   const sorted = sortReport(raw.slice());
   if (memo) memo.report = { raw, sorted };
   return sorted;
-}
-
-function byId(a: { id: string }, b: { id: string }): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-function sortById<T extends { id: string }>(list: T[]): void {
-  list.sort(byId);
 }
 
 /** Report in a stable order, each item once (a route configuration served on two ports reports once). */

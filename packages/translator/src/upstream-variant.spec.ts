@@ -1,6 +1,7 @@
 import { edsCluster, cla, schemaViolations } from '../test/cluster-test-support.js';
 import { translateClusters } from './cluster-translator.js';
-import { streamScheme, upstreamVariant } from './upstream-variant.js';
+import { canonicalMerge, canonicalUpstream, streamScheme, upstreamVariant, type UpstreamOverrides } from './upstream-variant.js';
+import type { ApisixUpstream } from './apisix-types.js';
 import { ApisixValidator } from '@amesh/schema';
 
 describe('upstreamVariant', () => {
@@ -42,5 +43,28 @@ describe('upstreamVariant', () => {
     expect(l4.scheme).toBe('tcp');
     expect(l4.checks).toBeUndefined();
     expect(l4.name!.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('canonicalMerge', () => {
+  const nodes = [{ host: '10.0.0.1', port: 80, weight: 1, priority: 0 }];
+  const plain: ApisixUpstream = { id: 'u-1', name: 'c', desc: 'c', type: 'roundrobin', nodes, scheme: 'http', timeout: { connect: 5, send: 60, read: 60 } };
+
+  it('equals { ...base, ...overrides } in canonical key order, on the fast path and off it', () => {
+    const bases: ApisixUpstream[] = [
+      plain,
+      { ...plain, checks: { active: {} } },
+      { id: 'u-2', type: 'chash', hash_on: 'vars', key: 'remote_addr', nodes, timeout: plain.timeout, scheme: 'https', tls: { client_cert_id: 's' } },
+      { timeout: plain.timeout, scheme: 'http', nodes, type: 'roundrobin', desc: 'd', name: 'n', id: 'u-3' },
+    ];
+    const overrides: UpstreamOverrides[] = [{ retries: 0 }, { retries: 3 }, { retries: 2, retry_timeout: 4 }, { retries: undefined }, { pass_host: 'node' }, {}];
+    for (const b of bases) {
+      for (const o of overrides) {
+        const merged = canonicalMerge(b, o);
+        expect(JSON.stringify(merged)).toBe(JSON.stringify(canonicalUpstream({ ...b, ...o })));
+        expect(Object.keys(merged)).toEqual(Object.keys(canonicalUpstream({ ...b, ...o })));
+        expect(merged.nodes).toBe(b.nodes);
+      }
+    }
   });
 });

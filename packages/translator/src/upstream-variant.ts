@@ -63,15 +63,56 @@ const KEY_ORDER: readonly (keyof ApisixUpstream)[] = [
   'labels',
 ];
 
-/** `{ ...base, ...overrides }` in canonical form, built in one pass (one per upstream of a mesh). */
+/**
+ * `{ ...base, ...overrides }` in canonical form (KEY_ORDER), built in one pass (one per upstream
+ * of a mesh). Unrolled: named reads and writes instead of a keyed loop over KEY_ORDER.
+ */
 export function canonicalMerge(base: ApisixUpstream, overrides: UpstreamOverrides): ApisixUpstream {
-  const out: Record<string, unknown> = {};
-  const o = overrides as Record<string, unknown>;
-  for (const k of KEY_ORDER) {
-    const v = k in o ? o[k] : base[k];
-    if (v !== undefined) out[k] = v;
+  const o = overrides;
+  // The mesh's common case as one literal (all properties in the object itself): a plain base
+  // upstream plus the retries every route of the cluster asks for.
+  if (onlyRetries(o) && plainBase(base)) {
+    return { id: base.id, name: base.name, desc: base.desc, type: base.type, nodes: base.nodes, scheme: base.scheme, retries: o.retries, timeout: base.timeout };
   }
-  return out as unknown as ApisixUpstream;
+  const out = { id: base.id } as ApisixUpstream;
+  let v;
+  if ((v = 'name' in o ? o.name : base.name) !== undefined) out.name = v;
+  if ((v = 'desc' in o ? o.desc : base.desc) !== undefined) out.desc = v;
+  if ((v = 'type' in o ? o.type : base.type) !== undefined) out.type = v;
+  if ((v = 'hash_on' in o ? o.hash_on : base.hash_on) !== undefined) out.hash_on = v;
+  if ((v = 'key' in o ? o.key : base.key) !== undefined) out.key = v;
+  out.nodes = base.nodes;
+  if ((v = 'scheme' in o ? o.scheme : base.scheme) !== undefined) out.scheme = v;
+  if ((v = 'pass_host' in o ? o.pass_host : base.pass_host) !== undefined) out.pass_host = v;
+  if ((v = 'upstream_host' in o ? o.upstream_host : base.upstream_host) !== undefined) out.upstream_host = v;
+  if ((v = 'retries' in o ? o.retries : base.retries) !== undefined) out.retries = v;
+  if ((v = 'retry_timeout' in o ? o.retry_timeout : base.retry_timeout) !== undefined) out.retry_timeout = v;
+  if ((v = 'timeout' in o ? o.timeout : base.timeout) !== undefined) out.timeout = v;
+  if ((v = 'checks' in o ? o.checks : base.checks) !== undefined) out.checks = v;
+  if ((v = 'tls' in o ? o.tls : base.tls) !== undefined) out.tls = v;
+  if ((v = 'keepalive_pool' in o ? o.keepalive_pool : base.keepalive_pool) !== undefined) out.keepalive_pool = v;
+  if ((v = 'labels' in o ? o.labels : base.labels) !== undefined) out.labels = v;
+  return out;
+}
+
+/** Overrides that set `retries` (a number) and nothing else. */
+function onlyRetries(o: UpstreamOverrides): boolean {
+  let n = 0;
+  for (const k in o) {
+    if (k !== 'retries') return false;
+    n++;
+  }
+  return n === 1 && typeof o.retries === 'number';
+}
+
+/** A base whose canonical keys are exactly id, name, desc, type, nodes, scheme, timeout. */
+function plainBase(b: ApisixUpstream): boolean {
+  return (
+    b.name !== undefined && b.desc !== undefined && b.scheme !== undefined && b.timeout !== undefined &&
+    b.hash_on === undefined && b.key === undefined && b.pass_host === undefined && b.upstream_host === undefined &&
+    b.retries === undefined && b.retry_timeout === undefined && b.checks === undefined && b.tls === undefined &&
+    b.keepalive_pool === undefined && b.labels === undefined
+  );
 }
 
 /** The same upstream with keys in one fixed order and no undefined values: stable JSON bytes. */

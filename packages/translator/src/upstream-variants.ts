@@ -55,7 +55,17 @@ export type VariantMemo = Map<string, ResolvedCluster>;
 
 const PARAM_ORDER: readonly (keyof UpstreamParams)[] = ['retries', 'retry_timeout', 'type', 'hash_on', 'key', 'pass_host'];
 
+/** `retries=N;` for small N: the key of nearly every route (only retries set), made once. */
+const RETRIES_ONLY = Array.from({ length: 11 }, (_, n) => `retries=${n};`);
+
 function keyOf(params: UpstreamParams): string {
+  const r = params.retries;
+  if (
+    r !== undefined && r >= 0 && r < RETRIES_ONLY.length && Number.isInteger(r) &&
+    params.retry_timeout === undefined && params.type === undefined && params.hash_on === undefined && params.key === undefined && params.pass_host === undefined
+  ) {
+    return RETRIES_ONLY[r]!;
+  }
   let out = '';
   for (const k of PARAM_ORDER) {
     const v = params[k];
@@ -64,100 +74,146 @@ function keyOf(params: UpstreamParams): string {
   return out;
 }
 
+/** One settings key of a cluster: how many routes want it, and their refs (ids set by `resolve`). */
+interface UseEntry {
+  readonly key: string;
+  readonly params: UpstreamParams;
+  count: number;
+  readonly refs: UpstreamRef[];
+}
+
+/** A cluster's uses: its base id and settings in first-use order (a map only past a few keys). */
+interface ClusterUses {
+  readonly cluster: string;
+  readonly id: string;
+  /** The usable base upstream (undefined: the cluster has none, its refs keep the plain id). */
+  readonly base: ApisixUpstream | undefined;
+  readonly entries: UseEntry[];
+  index?: Map<string, UseEntry>;
+}
+
+/** Above this many settings keys per cluster, entries are also indexed by key. */
+const LINEAR_KEYS = 8;
+
 export class UpstreamVariants {
-  private readonly uses = new Map<string, Map<string, { params: UpstreamParams; count: number; refs: UpstreamRef[] }>>();
+  /**
+   * Per cluster: keyed by its usable base upstream (an object key: no string hashing or
+   * comparing, once per route of a mesh), or by its name when it has none.
+   */
+  private readonly uses = new Map<ApisixUpstream | string, ClusterUses>();
 
   /** Refs made by `use` are also appended here while it is set (what a cached route needs again). */
   recording: UpstreamRef[] | undefined;
 
   /**
-   * `base`: the base upstream per cluster; only clusters in `usable` count (the others are
-   * incomplete and get no upstream). `memo` keeps resolutions across translations.
+   * `base`: the base upstream per cluster; clusters in `incomplete` do not count (they get no
+   * upstream). `memo` keeps resolutions across translations.
    */
   constructor(
     private readonly base: ReadonlyMap<string, ApisixUpstream>,
-    private readonly usable: ReadonlySet<string>,
+    private readonly incomplete: ReadonlySet<string>,
     private readonly memo?: VariantMemo,
     /** With `memo`: last time's instance of an upstream that came out the same. */
     private readonly intern: (u: ApisixUpstream) => ApisixUpstream = (u) => u,
   ) {}
 
-  /** Records that a route uses `cluster` with `params`; the ref's id is set by `resolve`. */
-  use(cluster: string, params: UpstreamParams): UpstreamRef {
+  /**
+   * Records that a route uses `cluster` with `params`; the ref's id is set by `resolve`.
+   * `base`: the cluster's usable base upstream, when the caller has it at hand.
+   */
+  use(cluster: string, params: UpstreamParams, base?: ApisixUpstream): UpstreamRef {
     const ref: UpstreamRef = { cluster, paramsKey: keyOf(params), params, id: '' };
-    this.adopt(ref);
+    this.adopt(ref, base);
     this.recording?.push(ref);
     return ref;
   }
 
   /** Counts a ref of an earlier translation again (its route was reused); its id is set anew. */
-  adopt(ref: UpstreamRef): void {
-    let byKey = this.uses.get(ref.cluster);
-    if (!byKey) this.uses.set(ref.cluster, (byKey = new Map()));
-    let entry = byKey.get(ref.paramsKey);
-    if (!entry) byKey.set(ref.paramsKey, (entry = { params: ref.params, count: 0, refs: [] }));
-    entry.count++;
-    ref.id = this.baseOf(ref.cluster)?.id ?? upstreamIdFor(ref.cluster);
-    entry.refs.push(ref);
+  adopt(ref: UpstreamRef, knownBase?: ApisixUpstream): void {
+    const base = knownBase ?? this.baseOf(ref.cluster);
+    const uses = this.uses.get(base ?? ref.cluster);
+    if (!uses) {
+      ref.id = base?.id ?? upstreamIdFor(ref.cluster);
+      if (base) this.usedBases++;
+      // Arrays made with their first item: an empty array's first push reserves room for 17.
+      this.uses.set(base ?? ref.cluster, { cluster: ref.cluster, id: ref.id, base, entries: [{ key: ref.paramsKey, params: ref.params, count: 1, refs: [ref] }] });
+      return;
+    }
+    ref.id = uses.id;
+    const entry = findEntry(uses, ref.paramsKey);
+    if (entry) {
+      entry.count++;
+      entry.refs.push(ref);
+      return;
+    }
+    const added: UseEntry = { key: ref.paramsKey, params: ref.params, count: 1, refs: [ref] };
+    uses.entries.push(added);
+    if (uses.index) uses.index.set(added.key, added);
+    else if (uses.entries.length > LINEAR_KEYS) uses.index = new Map(uses.entries.map((e) => [e.key, e]));
   }
 
+  /** How many clusters in `uses` have a usable base (to know whether some base went unused). */
+  private usedBases = 0;
+
   private baseOf(cluster: string): ApisixUpstream | undefined {
-    return this.usable.has(cluster) ? this.base.get(cluster) : undefined;
+    const base = this.base.get(cluster);
+    return base !== undefined && !this.incomplete.has(cluster) ? base : undefined;
   }
 
   /**
    * Fixes every ref's id and returns the upstreams to emit: each base upstream (with the most
    * used settings folded in) plus one variant per other settings. Deterministic: ties between
-   * settings are broken by their key.
+   * settings are broken by their key. Used clusters come in first-use order, unused ones after
+   * (callers sort by id; walking the uses saves a lookup per cluster).
    */
   resolve(): ApisixUpstream[] {
     const out: ApisixUpstream[] = [];
+    const seen = this.memo ? new Set<string>() : undefined;
+    for (const uses of this.uses.values()) if (uses.base) this.resolveUsed(uses.cluster, uses.base, uses.entries, out, seen);
+    // Bases no route used: as they are (none, in a mesh whose every cluster has a route).
+    if (this.usedBases < this.base.size - this.incomplete.size) {
+      for (const [cluster, base] of this.base) if (!this.incomplete.has(cluster) && !this.uses.has(base)) out.push(base);
+    }
     const memo = this.memo;
-    const seen = memo ? new Set<string>() : undefined;
-    for (const [cluster, base] of this.base) {
-      if (!this.usable.has(cluster)) continue;
-      const byKey = this.uses.get(cluster);
-      if (!byKey) {
-        out.push(base);
-        continue;
-      }
-      let winner = '';
-      let best = -1;
-      for (const [k, e] of byKey) {
-        if (e.count > best || (e.count === best && k < winner)) {
-          best = e.count;
-          winner = k;
-        }
-      }
-      const prev = memo?.get(cluster);
-      if (prev && prev.base === base && prev.winner === winner && sameKeys(prev.keys, byKey)) {
-        let j = 0;
-        for (const e of byKey.values()) {
-          const u = prev.out[j++]!;
-          if (u.id !== base.id) for (const r of e.refs) r.id = u.id;
-          out.push(u);
-        }
-        seen!.add(cluster);
-        continue;
-      }
-      const keys = [...byKey.keys()];
-      const params = [...byKey.values()].map((e) => e.params);
-      const made = resolveCluster(base, keys, params, winner);
-      let j = 0;
-      for (const e of byKey.values()) {
-        const u = made[j++]!;
-        if (u.id !== base.id) for (const r of e.refs) r.id = u.id;
-      }
-      if (memo) for (let j = 0; j < made.length; j++) made[j] = this.intern(made[j]!);
-      for (const u of made) out.push(u);
-      if (memo) {
-        memo.set(cluster, { base, keys, params, winner, out: made });
-        seen!.add(cluster);
+    if (memo) for (const cluster of memo.keys()) if (!seen!.has(cluster)) memo.delete(cluster);
+    for (const [cluster, v] of this.l4) if (this.base.has(cluster) && !this.incomplete.has(cluster)) out.push(v);
+    return out;
+  }
+
+  /** One used cluster: its upstreams into `out`, the ids into its refs. */
+  private resolveUsed(cluster: string, base: ApisixUpstream, entries: readonly UseEntry[], out: ApisixUpstream[], seen: Set<string> | undefined): void {
+    const memo = this.memo;
+    let winner = '';
+    let best = -1;
+    for (const e of entries) {
+      if (e.count > best || (e.count === best && e.key < winner)) {
+        best = e.count;
+        winner = e.key;
       }
     }
-    if (memo) for (const cluster of memo.keys()) if (!seen!.has(cluster)) memo.delete(cluster);
-    for (const [cluster, v] of this.l4) if (this.usable.has(cluster) && this.base.has(cluster)) out.push(v);
-    return out;
+    const prev = memo?.get(cluster);
+    if (prev && prev.base === base && prev.winner === winner && sameKeys(prev.keys, entries)) {
+      for (let j = 0; j < entries.length; j++) {
+        const u = prev.out[j]!;
+        if (u.id !== base.id) for (const r of entries[j]!.refs) r.id = u.id;
+        out.push(u);
+      }
+      seen!.add(cluster);
+      return;
+    }
+    const keys = entries.map((e) => e.key);
+    const params = entries.map((e) => e.params);
+    const made = resolveCluster(base, keys, params, winner);
+    for (let j = 0; j < entries.length; j++) {
+      const u = made[j]!;
+      if (u.id !== base.id) for (const r of entries[j]!.refs) r.id = u.id;
+    }
+    if (memo) for (let j = 0; j < made.length; j++) made[j] = this.intern(made[j]!);
+    for (const u of made) out.push(u);
+    if (memo) {
+      memo.set(cluster, { base, keys, params, winner, out: made });
+      seen!.add(cluster);
+    }
   }
 
   private readonly l4 = new Map<string, ApisixUpstream>();
@@ -179,9 +235,14 @@ export class UpstreamVariants {
   }
 }
 
-function sameKeys(keys: readonly string[], byKey: ReadonlyMap<string, unknown>): boolean {
-  if (keys.length !== byKey.size) return false;
-  let j = 0;
-  for (const k of byKey.keys()) if (keys[j++] !== k) return false;
+function sameKeys(keys: readonly string[], entries: readonly UseEntry[]): boolean {
+  if (keys.length !== entries.length) return false;
+  for (let j = 0; j < keys.length; j++) if (keys[j] !== entries[j]!.key) return false;
   return true;
+}
+
+function findEntry(uses: ClusterUses, key: string): UseEntry | undefined {
+  if (uses.index) return uses.index.get(key);
+  for (const e of uses.entries) if (e.key === key) return e;
+  return undefined;
 }

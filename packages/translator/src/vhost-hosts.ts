@@ -3,7 +3,36 @@ import type { FieldIssue } from './field-issue.js';
 /** Hosts already taken per listener port (after port stripping), to detect collisions. */
 export type HostClaims = Map<string, Map<string, string>>;
 
-const HOST = /^\*?[0-9a-zA-Z-._[\]:]+$/;
+/**
+ * APISIX's host pattern `^\*?[0-9a-zA-Z-._[\]:]+$`, tested with a char loop (no regex call per
+ * domain of a mesh).
+ */
+export function isApisixHost(host: string): boolean {
+  const from = host.charCodeAt(0) === 42 ? 1 : 0; // '*'
+  if (host.length <= from) return false;
+  for (let k = from; k < host.length; k++) {
+    const c = host.charCodeAt(k);
+    const ok =
+      (c >= 97 && c <= 122) || // a-z
+      (c >= 48 && c <= 58) || // 0-9 :
+      (c >= 65 && c <= 91) || // A-Z [
+      c === 93 || // ]
+      c === 45 || // -
+      c === 46 || // .
+      c === 95; // _
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** The domain lower-cased (the same string when it has no A-Z, as most have). */
+function lowerCased(d: string): string {
+  for (let k = 0; k < d.length; k++) {
+    const c = d.charCodeAt(k);
+    if (c >= 65 && c <= 90) return d.toLowerCase();
+  }
+  return d;
+}
 
 /**
  * VirtualHost.domains -> route `hosts`. `$host` in APISIX has no port, so ports are stripped
@@ -22,31 +51,32 @@ export function vhostHosts(
   issues: FieldIssue[],
   ignorePortInHostMatching = false,
 ): { hosts: string[]; anyHost: boolean } {
-  const hosts: string[] = [];
+  // Sized up front, filled to `n`, cut to `n` below: the routes keep `hosts` (a pushed-to empty array reserves 17 slots).
+  let hosts = new Array<string>(domains.length);
+  let n = 0;
   // Per host: seen bare (`a.x`) and/or with the listener port (`a.x:80`); Envoy needs both forms
   // to match what APISIX matches (`$host` has no port), as Istio always lists them.
-  const forms: number[] = [];
+  const forms = new Array<number>(domains.length);
   let anyHost = false;
   let portClaims = claims.get(claimScope);
   if (!portClaims) claims.set(claimScope, (portClaims = new Map()));
   for (let i = 0; i < domains.length; i++) {
     const raw = domains[i]!;
-    const d = /[A-Z]/.test(raw) ? raw.toLowerCase() : raw;
+    const d = lowerCased(raw);
     if (d === '*') {
-      const claimKey = '*';
-      const owner = portClaims.get(claimKey);
+      const owner = portClaims.get('*');
       if (owner !== undefined && owner !== vhostKey) {
         issues.push({ path: `${at()}[${i}]`, severity: 'ignored', reason: `'*' already used by virtual host ${owner}` });
         continue;
       }
-      portClaims.set(claimKey, vhostKey);
+      portClaims.set('*', vhostKey);
       anyHost = true;
       continue;
     }
     // Istio lists `h` then `h:<port>`: the second is the port form of a host this vhost already has.
-    const lastHost = hosts.length > 0 ? hosts[hosts.length - 1]! : undefined;
+    const lastHost = n > 0 ? hosts[n - 1]! : undefined;
     if (port !== undefined && lastHost !== undefined && !lastHost.includes(':') && isHostPort(d, lastHost, port)) {
-      forms[forms.length - 1]! |= 2;
+      forms[n - 1]! |= 2;
       continue;
     }
     const host = stripPort(d);
@@ -54,7 +84,7 @@ export function vhostHosts(
       issues.push({ path: `${at()}[${i}]`, severity: 'ignored', reason: 'trailing wildcard domains cannot be matched by APISIX' });
       continue;
     }
-    if (!HOST.test(host)) {
+    if (!isApisixHost(host)) {
       issues.push({ path: `${at()}[${i}]`, severity: 'ignored', reason: `domain ${JSON.stringify(domains[i])} is not a valid APISIX host` });
       continue;
     }
@@ -70,14 +100,16 @@ export function vhostHosts(
     if (owner === undefined) portClaims.set(host, vhostKey);
     else {
       const k = hosts.indexOf(host);
-      if (k >= 0) {
+      if (k >= 0 && k < n) {
         forms[k]! |= form;
         continue;
       }
     }
-    hosts.push(host);
-    forms.push(form);
+    hosts[n] = host;
+    forms[n++] = form;
   }
+  // Exactly n long (Istio lists each host twice, with and without the port).
+  if (n < hosts.length) hosts = hosts.slice(0, n);
   if (port !== undefined && !ignorePortInHostMatching) {
     // One item per vhost: Istio lists both forms, other control planes often only one.
     let loose: string[] | undefined;

@@ -195,10 +195,19 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
       for (const typeUrl of PUSH_ORDER) this.requestType(this.states.get(typeUrl)!);
       if (this.protocol === 'delta') {
         const responses = client.deltaAggregatedResources(requests as AsyncIterable<MessageInitShape<typeof DeltaDiscoveryRequestSchema>>, callOptions);
-        for await (const res of responses) this.received(() => this.onDelta(res));
+        for await (const res of responses) {
+          this.received(() => this.onDelta(res));
+          // connect-es 2.x keeps every response of a stream reachable until the stream ends
+          // (connectrpc/connect-es#1524): drop the bulk of each once it is handled.
+          res.resources = [];
+          res.removedResources = [];
+        }
       } else {
         const responses = client.streamAggregatedResources(requests as AsyncIterable<MessageInitShape<typeof DiscoveryRequestSchema>>, callOptions);
-        for await (const res of responses) this.received(() => this.onSotw(res));
+        for await (const res of responses) {
+          this.received(() => this.onSotw(res));
+          res.resources = []; // See above.
+        }
       }
       if (!this.closed) throw new Error('the server ended the stream');
     } finally {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
 import type { DeltaDiscoveryResponse, DiscoveryResponse } from '@amesh/proto';
@@ -8,7 +9,11 @@ export interface HeldResource {
   name: string;
   message: MessageShape<DescMessage>;
   version: string;
-  bytes: Uint8Array;
+  /**
+   * A digest of the resource's bytes, to tell a change from a resend. Not the bytes: they are views
+   * onto whole response buffers and would keep those alive.
+   */
+  digest: string;
 }
 
 /** The outcome of applying one response: what to ACK or NACK with. */
@@ -20,10 +25,8 @@ export interface ApplyResult {
   rejected: string[];
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function digestOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('base64');
 }
 
 const MAX_CHANGES = 4096;
@@ -79,14 +82,13 @@ export class ClientTypeState {
   changesFrom = 0;
   readonly changes: string[] = [];
 
-  /** Content (bytes as a latin1 string) -> name of the held resource with exactly those bytes. */
-  private readonly byContent = new Map<string, string>();
+  /**
+   * Content digest -> name of the held resource with those bytes. Only SotW, which resends
+   * everything, needs it (made at its first response).
+   */
+  private byContent: Map<string, string> | undefined;
 
   constructor(readonly type: XdsResourceType) {}
-
-  private static contentKey(bytes: Uint8Array): string {
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-  }
 
   /** Notes that what is held or missing under `name` changed. */
   private touch(name: string): void {
@@ -108,7 +110,7 @@ export class ClientTypeState {
   private drop(name: string): boolean {
     const held = this.resources.get(name);
     if (!held) return false;
-    this.byContent.delete(ClientTypeState.contentKey(held.bytes));
+    this.byContent?.delete(held.digest);
     this.resources.delete(name);
     this.touch(name);
     return true;
@@ -118,15 +120,15 @@ export class ClientTypeState {
     return this.type.wildcard || this.subscribed.has(name);
   }
 
-  /** Sets a held resource if its bytes differ; true when something changed. */
-  private put(name: string, message: MessageShape<DescMessage>, bytes: Uint8Array, version: string): boolean {
+  /** Sets a held resource if its content differs; true when something changed. */
+  private put(name: string, message: MessageShape<DescMessage>, digest: string, version: string): boolean {
     this.missing.delete(name);
     const held = this.resources.get(name);
-    if (held && sameBytes(held.bytes, bytes)) return false;
+    if (held && held.digest === digest) return false;
     this.touch(name);
-    if (held) this.byContent.delete(ClientTypeState.contentKey(held.bytes));
-    this.resources.set(name, { name, message, bytes, version });
-    this.byContent.set(ClientTypeState.contentKey(bytes), name);
+    if (held) this.byContent?.delete(held.digest);
+    this.resources.set(name, { name, message, digest, version });
+    this.byContent?.set(digest, name);
     return true;
   }
 
@@ -135,17 +137,18 @@ export class ClientTypeState {
    * reject every copy, since the client cannot know which one the server meant.
    */
   private sort(items: { any: Any | undefined; name?: string }[]): {
-    good: Map<string, { message: MessageShape<DescMessage>; bytes: Uint8Array; index: number }>;
+    good: Map<string, { message: MessageShape<DescMessage>; digest: string; index: number }>;
     errors: string[];
     rejected: Set<string>;
   } {
-    const good = new Map<string, { message: MessageShape<DescMessage>; bytes: Uint8Array; index: number }>();
+    const good = new Map<string, { message: MessageShape<DescMessage>; digest: string; index: number }>();
     const errors: string[] = [];
     const rejected = new Set<string>();
     const seen = new Set<string>();
     items.forEach(({ any, name }, index) => {
       // SotW resends everything: bytes we already hold were decoded and validated before.
-      const knownName = any && any.typeUrl === this.type.typeUrl ? this.byContent.get(ClientTypeState.contentKey(any.value)) : undefined;
+      const digest = any && any.typeUrl === this.type.typeUrl ? digestOf(any.value) : '';
+      const knownName = digest ? this.byContent?.get(digest) : undefined;
       const held = knownName !== undefined && (name === undefined || name === knownName) ? this.resources.get(knownName) : undefined;
       const decoded: DecodedResource = held ? { ok: true, name: held.name, message: held.message, problems: [] } : decodeResource(this.type, any, name);
       const label = decoded.name ? `${this.type.short} ${decoded.name}` : `${this.type.short} resource #${index}`;
@@ -163,7 +166,7 @@ export class ClientTypeState {
         errors.push(`${label}: ${decoded.problems.join('; ')}`);
         rejected.add(decoded.name);
       } else if (!rejected.has(decoded.name)) {
-        good.set(decoded.name, { message: decoded.message, bytes: any!.value, index });
+        good.set(decoded.name, { message: decoded.message, digest, index });
       }
     });
     return { good, errors, rejected };
@@ -171,10 +174,14 @@ export class ClientTypeState {
 
   /** SotW: a response holds every resource of the type (LDS/CDS) or the requested ones (EDS/RDS). */
   applySotw(res: DiscoveryResponse): ApplyResult {
+    if (!this.byContent) {
+      this.byContent = new Map();
+      for (const [name, held] of this.resources) this.byContent.set(held.digest, name);
+    }
     const { good, errors, rejected } = this.sort(res.resources.map((any) => ({ any })));
     let changed = false;
     for (const [name, r] of good) {
-      if (this.wants(name)) changed = this.put(name, r.message, r.bytes, res.versionInfo) || changed;
+      if (this.wants(name)) changed = this.put(name, r.message, r.digest, res.versionInfo) || changed;
     }
     if (this.type.allResourcesRequired) {
       // Absent from a full response = deleted; a rejected update keeps the old copy.
@@ -192,7 +199,7 @@ export class ClientTypeState {
     const { good, errors, rejected } = this.sort(withBody.map((r) => ({ any: r.resource, name: r.name || undefined })));
     let changed = false;
     for (const [name, r] of good) {
-      if (this.wants(name)) changed = this.put(name, r.message, r.bytes, withBody[r.index]!.version) || changed;
+      if (this.wants(name)) changed = this.put(name, r.message, r.digest, withBody[r.index]!.version) || changed;
     }
     for (const name of res.removedResources) {
       if (this.drop(name)) changed = true;

@@ -50,6 +50,7 @@ function routeNamesOf(listener: HeldResource): string[] {
  * arrived (or are known not to exist), a listener once all its route configurations did. Until
  * then the previously published copy stays, or the resource is left out if it is new. The result
  * is always consistent and never loses what was published because something is still in flight.
+ * `previous` is the latest view and is used up: an endpoint update changes its cluster map in place.
  */
 export function computeView(states: TypeStates, previous: PublishedView): PublishedView {
   const cds = states.get(TypeUrl.Cluster)!;
@@ -64,7 +65,12 @@ export function computeView(states: TypeStates, previous: PublishedView): Publis
   const clustersOfEds = new Map<string, string[]>();
   for (const [name, cluster] of cds.resources) {
     const edsName = edsNameOf(cluster);
-    if (edsName !== undefined) (clustersOfEds.get(edsName) ?? clustersOfEds.set(edsName, []).get(edsName)!).push(name);
+    if (edsName !== undefined) {
+      // A literal for the usual single cluster: an array grown by push keeps room for 17.
+      const list = clustersOfEds.get(edsName);
+      if (list) list.push(name);
+      else clustersOfEds.set(edsName, [name]);
+    }
     const entry = clusterEntry(name, cluster, edsName, eds, previous);
     if (entry) view.clusters.set(name, entry);
   }
@@ -100,8 +106,11 @@ interface ViewFacts {
   marks: Marks;
   /** EDS name -> clusters that take it, in CDS order. */
   clustersOfEds: ReadonlyMap<string, readonly string[]>;
-  /** For a view made from another by an endpoint update: that view and the clusters whose entry changed. */
-  from?: { view: PublishedView; clusters: readonly string[] };
+  /**
+   * For a view made from another by an endpoint update: that view, and the clusters whose entry
+   * changed with their entries before (the two views share one cluster map, updated in place).
+   */
+  from?: { view: PublishedView; clusters: ReadonlyMap<string, { before: PublishedCluster; after: PublishedCluster }> };
 }
 
 const viewFacts = new WeakMap<PublishedView, ViewFacts>();
@@ -128,8 +137,7 @@ function endpointView(states: TypeStates, previous: PublishedView, marks: Marks)
   const cds = states.get(TypeUrl.Cluster)!;
   const changed = eds.changedSince(facts.marks.get(TypeUrl.ClusterLoadAssignment)!);
   if (!changed) return undefined;
-  let clusters: Map<string, PublishedCluster> | undefined;
-  const touched: string[] = [];
+  const updates = new Map<string, PublishedCluster>();
   for (const edsName of new Set(changed)) {
     for (const name of facts.clustersOfEds.get(edsName) ?? []) {
       const before = previous.clusters.get(name);
@@ -137,16 +145,21 @@ function endpointView(states: TypeStates, previous: PublishedView, marks: Marks)
       if (entry === before) continue;
       // A cluster published for the first time would change the order of the view: compute in full.
       if (!entry || !before) return undefined;
-      (clusters ??= new Map(previous.clusters)).set(name, entry);
-      touched.push(name);
+      updates.set(name, entry);
     }
   }
-  if (!clusters) {
+  if (updates.size === 0) {
     viewFacts.set(previous, { ...facts, marks });
     return previous;
   }
-  const view: PublishedView = { clusters, listeners: previous.listeners, secrets: previous.secrets };
-  viewFacts.set(view, { marks, clustersOfEds: facts.clustersOfEds, from: { view: previous, clusters: touched } });
+  // In place, not a copy of the whole map per push: the previous view is replaced by this one.
+  const changes = new Map<string, { before: PublishedCluster; after: PublishedCluster }>();
+  for (const [name, after] of updates) {
+    changes.set(name, { before: previous.clusters.get(name)!, after });
+    previous.clusters.set(name, after);
+  }
+  const view: PublishedView = { clusters: previous.clusters, listeners: previous.listeners, secrets: previous.secrets };
+  viewFacts.set(view, { marks, clustersOfEds: facts.clustersOfEds, from: { view: previous, clusters: changes } });
   return view;
 }
 
@@ -244,10 +257,8 @@ function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions'])
   if (!from || !base) return undefined;
   const clas = base.snapshot.resources.clusterLoadAssignments.slice();
   const received = base.snapshot.received.slice();
-  for (const name of from.clusters) {
-    const before = from.view.clusters.get(name);
-    const after = view.clusters.get(name);
-    if (!before || !after || after.cluster !== before.cluster) return undefined;
+  for (const { before, after } of from.clusters.values()) {
+    if (after.cluster !== before.cluster) return undefined;
     if (after.endpoints === before.endpoints) continue;
     if (!after.endpoints || !before.endpoints) return undefined;
     const place = base.claPlaces.get(after.endpoints.name);

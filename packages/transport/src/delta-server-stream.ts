@@ -3,7 +3,7 @@ import type { DeltaDiscoveryRequest, DeltaDiscoveryResponseSchema, XdsTypeUrl } 
 import { resourceTypeOf } from './resource-types.js';
 import { ServerStream } from './server-stream.js';
 import type { SnapshotCache } from './snapshot-cache.js';
-import type { TypeSnapshot } from './resource-snapshot.js';
+import type { ServedResource, TypeSnapshot } from './resource-snapshot.js';
 
 interface DeltaTypeState {
   /** The type snapshot last diffed against, to skip types a cache change did not touch. */
@@ -57,13 +57,26 @@ export class DeltaServerStream extends ServerStream<DeltaDiscoveryRequest> {
     const snapshot = this.typeSnapshot(typeUrl);
     if (!state || !snapshot) return;
     if (!force && state.diffed === snapshot) return;
-    state.diffed = snapshot;
     const wanted = (name: string): boolean => state.wildcard || state.names.has(name);
-    const resources = [];
-    for (const r of snapshot.resources.values()) {
-      if (wanted(r.name) && state.known.get(r.name) !== r.version) resources.push(r);
+    const resources: ServedResource[] = [];
+    const removed: string[] = [];
+    // The usual push: the snapshot was made from the one last diffed, so only its changes can differ.
+    const changed = state.diffed && snapshot.changes?.base === state.diffed ? snapshot.changes.names : undefined;
+    state.diffed = snapshot;
+    if (changed) {
+      for (const name of changed) {
+        if (!wanted(name)) continue;
+        const r = snapshot.resources.get(name);
+        if (r) {
+          if (state.known.get(name) !== r.version) resources.push(r);
+        } else if (state.known.has(name)) removed.push(name);
+      }
+    } else {
+      for (const r of snapshot.resources.values()) {
+        if (wanted(r.name) && state.known.get(r.name) !== r.version) resources.push(r);
+      }
+      for (const n of state.known.keys()) if (wanted(n) && !snapshot.resources.has(n)) removed.push(n);
     }
-    const removed = [...state.known.keys()].filter((n) => wanted(n) && !snapshot.resources.has(n));
     if (!force && resources.length === 0 && removed.length === 0) return;
     for (const r of resources) state.known.set(r.name, r.version);
     for (const n of removed) state.known.delete(n);

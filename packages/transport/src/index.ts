@@ -8,6 +8,7 @@ export {
   withResources,
   type ResourceSnapshot,
   type ServedResource,
+  type TypeChanges,
   type TypeSnapshot,
 } from './resource-snapshot.js';
 export { buildIstioNode, istioIdentityFromEnv, parseLabelsFile, type Env, type IstioIdentity, type IstioNodeOptions } from './istio-node.js';
@@ -23,3 +24,22 @@ export {
   type XdsResourceType,
 } from './resource-types.js';
 export { startFileControlPlane, type FileControlPlane, type FileControlPlaneOptions } from './file-control-plane.js';
+export { spiffeId, createWorkloadCsr, type WorkloadIdentity, type WorkloadKeyAndCsr } from './workload-csr.js';
+export {
+  WORKLOAD_SECRET_NAME,
+  ROOT_CA_SECRET_NAME,
+  workloadCertificateFrom,
+  workloadSecrets,
+  mergeSecrets,
+  withWorkloadSecrets,
+  type WorkloadCertificate,
+} from './workload-certificate.js';
+export { requestWorkloadCertificate, type IstioCaClientOptions } from './istio-ca-client.js';
+export {
+  WorkloadCertificateManager,
+  type WorkloadCertificateManagerOptions,
+  type WorkloadCertificateManagerEvents,
+  type WorkloadCertificateState,
+  type WorkloadCertificateStatus,
+} from './workload-certificate-manager.js';
+export { startLocalIstioCa, type LocalIstioCa, type LocalIstioCaOptions } from './local-istio-ca.js';

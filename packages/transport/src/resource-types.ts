@@ -22,6 +22,8 @@ import {
 } from '@amesh/proto';
 import type { XdsResources } from '@amesh/translator';
 
+import { compactDecoded } from './compact-decoded.js';
+
 const HCM_TYPE_URL = `type.googleapis.com/${HttpConnectionManagerSchema.typeName}`;
 const UPSTREAM_TLS_TYPE_URL = `type.googleapis.com/${UpstreamTlsContextSchema.typeName}`;
 const DOWNSTREAM_TLS_TYPE_URL = `type.googleapis.com/${DownstreamTlsContextSchema.typeName}`;
@@ -173,7 +175,7 @@ export function decodeResource(type: XdsResourceType, any: Any | undefined, expe
   }
   let message: MessageShape<DescMessage>;
   try {
-    message = fromBinary(type.schema, any.value);
+    message = compactDecoded(type.schema, fromBinary(type.schema, any.value));
   } catch (err) {
     return { ok: false, name: expectedName, error: `cannot decode ${type.short} resource: ${(err as Error).message}` };
   }

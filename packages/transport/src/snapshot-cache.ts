@@ -29,7 +29,9 @@ export class SnapshotCache {
 
   /** Sets the snapshot of one node; `undefined` sets the default for nodes without their own. */
   setSnapshot(nodeId: string | undefined, resources: XdsResources | ResourceSnapshot): void {
-    const snapshot = resources instanceof Map ? resources : buildResourceSnapshot(resources as XdsResources);
+    // Built from what the node is served now: streams then diff only what changed.
+    const current = nodeId === undefined ? this.fallback : this.snapshotFor(nodeId);
+    const snapshot = resources instanceof Map ? resources : buildResourceSnapshot(resources as XdsResources, current);
     if (nodeId === undefined) this.fallback = snapshot;
     else this.byNode.set(nodeId, snapshot);
     for (const listener of this.listeners) listener(nodeId);
@@ -42,6 +44,11 @@ export class SnapshotCache {
   /** Forgets a node's own snapshot; the node falls back to the default. */
   clearSnapshot(nodeId: string): void {
     if (this.byNode.delete(nodeId)) for (const listener of this.listeners) listener(nodeId);
+  }
+
+  /** What nodes without their own snapshot are served. */
+  defaultSnapshot(): ResourceSnapshot | undefined {
+    return this.fallback;
   }
 
   snapshotFor(nodeId: string): ResourceSnapshot | undefined {

@@ -8,12 +8,24 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { TypeUrl } from '@amesh/proto';
 import { NginxServer } from '@amesh/storage/testing';
-import { AdsServer, buildResourceSnapshot } from '@amesh/transport';
+import { AdsServer, buildResourceSnapshot, withResources } from '@amesh/transport';
 import { generateMesh, type GeneratedMesh } from './mesh-generator.js';
 
 const SIDECAR_BIN = path.resolve(__dirname, '..', '..', '..', 'apps', 'sidecar', 'bin', 'amesh-sidecar.js');
 const STORAGES = ['memory', 'shdict'] as const;
 type StorageName = (typeof STORAGES)[number];
+
+/**
+ * The bench's child only (the launcher never ships --expose-gc): on SIGUSR2, a full GC (and a heap
+ * snapshot when AMESH_BENCH_HEAP_SNAPSHOT names a file), then a log line the bench waits for.
+ */
+const GC_ON_SIGNAL = [
+  '--expose-gc',
+  `--import=data:text/javascript,${encodeURIComponent(
+    "import v8 from 'node:v8'; process.on('SIGUSR2', () => { globalThis.gc(); const f = process.env.AMESH_BENCH_HEAP_SNAPSHOT; " +
+      "if (f) v8.writeHeapSnapshot(f); process.stderr.write(JSON.stringify({ msg: 'bench: gc done' }) + '\\n'); });",
+  )}`,
+];
 
 function option(args: readonly string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -89,6 +101,14 @@ class AgentProcess {
     return kb / 1024;
   }
 
+  /** RSS after a full GC (see GC_ON_SIGNAL); with AMESH_BENCH_HEAP_SNAPSHOT set, the agent also writes a heap snapshot there. */
+  async rssAfterGcMb(): Promise<number> {
+    this.child.kill('SIGUSR2');
+    await this.next('the forced GC', (l) => l.msg === 'bench: gc done', 120_000);
+    await new Promise((r) => setTimeout(r, 200));
+    return this.rssMb();
+  }
+
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const done = new Promise((r) => this.child.once('exit', r));
@@ -124,14 +144,15 @@ async function runOne(services: number, storage: StorageName, pushes: number): P
   const mesh = generateMesh({ services });
   const resources = { ...mesh, secrets: [] };
   const server = new AdsServer();
-  server.cache.setDefaultSnapshot(buildResourceSnapshot(resources));
+  let served = buildResourceSnapshot(resources);
+  server.cache.setDefaultSnapshot(served);
   const port = await server.listen(0, '127.0.0.1');
   const nginx = storage === 'shdict' ? await NginxServer.start({ configDictSize: '512m', workers: 1 }) : undefined;
   const spec = nginx ? `shdict:${nginx.socketPath}` : 'memory';
   const child = spawn(
     process.execPath,
-    [SIDECAR_BIN, 'run', '--xds', `grpc://127.0.0.1:${port}`, '--storage', spec, '--status-port', '0', '--status-host', '127.0.0.1', '--log-level', 'debug'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', POD_NAME: 'bench-0', POD_NAMESPACE: 'default', INSTANCE_IP: '10.255.0.1' } },
+    [...GC_ON_SIGNAL, SIDECAR_BIN, 'run', '--xds', `grpc://127.0.0.1:${port}`, '--storage', spec, '--status-port', '0', '--status-host', '127.0.0.1', '--log-level', 'debug'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', AMESH_BENCH_HEAP_SNAPSHOT: process.env.AMESH_BENCH_HEAP_SNAPSHOT ?? '', POD_NAME: 'bench-0', POD_NAMESPACE: 'default', INSTANCE_IP: '10.255.0.1' } },
   );
   const agent = new AgentProcess(child);
   try {
@@ -142,15 +163,19 @@ async function runOne(services: number, storage: StorageName, pushes: number): P
     await new Promise((r) => setTimeout(r, 1000));
     const rss = agent.rssMb();
     const heapMb = (await metricValue(statusUrl, 'nodejs_heap_size_used_bytes')) / 1048576;
+    const gcRss = await agent.rssAfterGcMb();
     const samples: number[] = [];
     const translate: number[] = [];
     const apply: number[] = [];
     const objectsWritten = new Set<number>();
     let versionBumps = 0;
     for (let round = 1; round <= pushes; round++) {
-      moveEndpoint(mesh, (round * 7919) % services, round);
-      // Packing the snapshot is the server's work (istiod's), kept out of the timing.
-      const snapshot = buildResourceSnapshot(resources);
+      const svc = (round * 7919) % services;
+      moveEndpoint(mesh, svc, round);
+      // Packing the snapshot is the server's work (istiod's), kept out of the timing. Only the changed
+      // assignment is packed (as istiod pushes incrementally): a full rebuild's garbage would land
+      // as GC pauses of this process inside the timed window.
+      const snapshot = (served = withResources(served, TypeUrl.ClusterLoadAssignment, [mesh.clusterLoadAssignments[svc]!]));
       const edsVersion = snapshot.get(TypeUrl.ClusterLoadAssignment)!.version;
       const versionBefore = nginx ? await nginx.version() : undefined;
       const applied = agent.next(
@@ -166,12 +191,14 @@ async function runOne(services: number, storage: StorageName, pushes: number): P
       apply.push(line.applyMs);
       objectsWritten.add(line.changes);
       if (nginx && (await nginx.version()) !== versionBefore) versionBumps++;
+      // Let the agent finish what follows its log line (ACKs, gauges) before the next push.
+      await new Promise((r) => setTimeout(r, 50));
     }
     const sorted = [...samples].sort((a, b) => a - b);
     const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
     const oneObject = objectsWritten.size === 1 && objectsWritten.has(1);
     return [
-      `${services} services, ${storage}: ready in ${(readyMs / 1000).toFixed(2)} s (${ready.objects as number} objects), RSS ${rss.toFixed(0)} MB after sync (JS heap used ${heapMb.toFixed(0)} MB)`,
+      `${services} services, ${storage}: ready in ${(readyMs / 1000).toFixed(2)} s (${ready.objects as number} objects), RSS ${rss.toFixed(0)} MB after sync (JS heap used ${heapMb.toFixed(0)} MB), ${gcRss.toFixed(0)} MB after a forced GC`,
       `  push-to-applied (one endpoint change, ${pushes} pushes): p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`,
       `  inside the agent (p50): translate ${med(translate).toFixed(1)} ms, diff+apply ${med(apply).toFixed(1)} ms`,
       `  objects written per change: ${[...objectsWritten].join(',')} -> ${oneObject ? 'exactly one object' : 'NOT one object'}` +

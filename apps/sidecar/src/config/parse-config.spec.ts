@@ -85,6 +85,17 @@ describe('parseCommand', () => {
     expect(config(['demo', '--storage', 'yaml:/tmp/apisix.yaml']).storage.spec).toBe('yaml:/tmp/apisix.yaml');
   });
 
+  it('serves /debug/* to loopback only unless --debug-remote or AMESH_DEBUG_REMOTE says otherwise', () => {
+    expect(config(['run']).debugRemote).toBe(false);
+    expect(config(['demo']).debugRemote).toBe(false);
+    expect(config(['run', '--debug-remote']).debugRemote).toBe(true);
+    expect(config(['run'], { AMESH_DEBUG_REMOTE: 'true' }).debugRemote).toBe(true);
+    expect(config(['run'], { AMESH_DEBUG_REMOTE: '0' }).debugRemote).toBe(false);
+    expect(config(['run', '--debug-remote'], { AMESH_DEBUG_REMOTE: 'false' }).debugRemote).toBe(true);
+    expect(problems(['run'], { AMESH_DEBUG_REMOTE: 'yes please' })).toEqual(['AMESH_DEBUG_REMOTE="yes please": expected true or false']);
+    expect(problems(['run', '--debug-remote=x'])).toEqual(['flag --debug-remote takes no value']);
+  });
+
   it('accepts --flag=value', () => {
     expect(config(['run', '--status-port=15021']).statusPort).toBe(15021);
   });
@@ -149,5 +160,28 @@ describe('parseXdsSource', () => {
     expect(parseXdsSource('grpc://[::1]:15010')).toMatchObject({ host: '::1', port: 15010 });
     expect(parseXdsSource('grpc://istiod:0')).toMatch(/port 0 is not 1-65535/);
     expect(parseXdsSource('file:')).toMatch(/file: needs a path/);
+  });
+});
+
+describe('--ca / CA_ADDR and --trust-domain', () => {
+  it('asks the grpcs xDS server for the workload certificate by default; off for grpc:// and file:', () => {
+    expect(config(['run', '--xds', 'grpcs://istiod.istio-system.svc:15012']).ca).toEqual({ url: 'grpcs://istiod.istio-system.svc:15012', tls: true, trustDomain: 'cluster.local' });
+    expect(config(['run']).ca).toBeUndefined();
+    expect(config(['run', '--xds', 'file:/tmp/x.yaml']).ca).toBeUndefined();
+    expect(config(['demo']).ca).toBeUndefined();
+  });
+
+  it('takes the CA address and trust domain from flags or pilot-agent variables; none turns it off', () => {
+    expect(config(['run'], { CA_ADDR: 'grpcs://ca.example:15012', TRUST_DOMAIN: 'mesh.example' }).ca).toEqual({ url: 'grpcs://ca.example:15012', tls: true, trustDomain: 'mesh.example' });
+    expect(config(['run', '--ca', 'grpc://127.0.0.1:9000', '--trust-domain', 'td'], { CA_ADDR: 'grpcs://ca.example:15012' }).ca).toEqual({ url: 'grpc://127.0.0.1:9000', tls: false, trustDomain: 'td' });
+    expect(config(['run', '--xds', 'grpcs://istiod:15012', '--ca', 'none']).ca).toBeUndefined();
+  });
+
+  it('names a bad CA address or trust domain', () => {
+    expect(problems(['run', '--ca', 'file:/x'])).toEqual([expect.stringMatching(/^--ca="file:\/x": expected grpcs:\/\/host:port/)]);
+    expect(problems(['run'], { CA_ADDR: 'istiod:15012', TRUST_DOMAIN: 'Bad Domain' })).toEqual([
+      expect.stringMatching(/^TRUST_DOMAIN="Bad Domain": expected a SPIFFE trust domain/),
+      expect.stringMatching(/^CA_ADDR="istiod:15012": expected grpcs:\/\/host:port/),
+    ]);
   });
 });

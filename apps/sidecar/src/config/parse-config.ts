@@ -30,6 +30,7 @@ export const DEFAULT_STATUS_PORT = 15020;
 /** Where Istio mounts the mesh root CA and the projected token in an injected pod. */
 export const DEFAULT_CA_CERT_PATH = '/var/run/secrets/istio/root-cert.pem';
 export const DEFAULT_TOKEN_PATH = '/var/run/secrets/tokens/istio-token';
+export const DEFAULT_TRUST_DOMAIN = 'cluster.local';
 
 const XDS_EXPECTED = 'expected grpc://host:port, grpcs://host:port or file:PATH';
 
@@ -49,6 +50,9 @@ flags of run and demo (environment variable in brackets; flags win):
   --status-port N      status/debug/metrics HTTP port, 0 = any free port   [STATUS_SERVER_PORT]
                        default ${DEFAULT_STATUS_PORT}
   --status-host ADDR   address the status server binds (default 0.0.0.0; demo 127.0.0.1)
+  --debug-remote       serve /debug/* (config dump, explain) to remote clients too; by default only
+                       loopback clients get them (/healthz/ready, /status, /metrics are always
+                       served)   [AMESH_DEBUG_REMOTE=true|false]
   --protocol P         delta | sotw (default delta)   [AMESH_XDS_PROTOCOL]
   --port-match M       capture | server_port | none: how routes of different listeners are told
                        apart: capture = REDIRECT interception (amesh-sidecar iptables), server_port =
@@ -58,6 +62,9 @@ flags of run and demo (environment variable in brackets; flags win):
   --log-level L        ${LOG_LEVELS.join(' | ')} (default info)   [AMESH_LOG_LEVEL]
   --ca-cert PATH       CA of istiod's certificate for grpcs   [XDS_ROOT_CA] (default ${DEFAULT_CA_CERT_PATH})
   --token PATH         bearer token for grpcs (default ${DEFAULT_TOKEN_PATH}; skipped if missing)
+  --ca URL|none        istiod's CA for the workload certificate (SDS default/ROOTCA), grpcs://host:port
+                       [CA_ADDR] (default: the --xds server when it is grpcs://, else none)
+  --trust-domain TD    SPIFFE trust domain of the certificate's identity   [TRUST_DOMAIN] (default ${DEFAULT_TRUST_DOMAIN})
 
 node identity (Istio's downward-API environment): POD_NAME, POD_NAMESPACE, INSTANCE_IP,
 SERVICE_ACCOUNT, ISTIO_META_CLUSTER_ID and every other ISTIO_META_* variable.
@@ -68,12 +75,15 @@ const RUN_OPTIONS = {
   storage: { type: 'string' },
   'status-port': { type: 'string' },
   'status-host': { type: 'string' },
+  'debug-remote': { type: 'boolean' },
   protocol: { type: 'string' },
   'port-match': { type: 'string' },
   'capture-ports': { type: 'string' },
   'log-level': { type: 'string' },
   'ca-cert': { type: 'string' },
   token: { type: 'string' },
+  ca: { type: 'string' },
+  'trust-domain': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -105,7 +115,7 @@ export function parseCommand(argv: readonly string[], env: Env, host: HostFacts)
   }
 }
 
-type RunFlags = Partial<Record<Exclude<keyof typeof RUN_OPTIONS, 'help'>, string>>;
+type RunFlags = Partial<Record<Exclude<keyof typeof RUN_OPTIONS, 'help' | 'debug-remote'>, string>> & { 'debug-remote'?: boolean };
 
 function parseRunFlags(args: readonly string[]): RunFlags | 'help' {
   let values: Record<string, string | boolean | undefined>;
@@ -121,6 +131,7 @@ function parseRunFlags(args: readonly string[]): RunFlags | 'help' {
   }
   const flags: RunFlags = {};
   for (const [k, v] of Object.entries(values)) if (typeof v === 'string') (flags as Record<string, string>)[k] = v;
+  if (values['debug-remote'] === true) flags['debug-remote'] = true;
   return flags;
 }
 
@@ -141,7 +152,7 @@ function describeParseArgsError(err: unknown): string {
 function buildConfig(command: 'run' | 'demo', flags: RunFlags, env: Env, host: HostFacts): SidecarConfig {
   const problems: string[] = [];
   /** The flag's value, else the variable's, else the default; `from` names where it came from. */
-  const pick = (flag: keyof RunFlags, envName: string | undefined, dflt: string): { value: string; from: string } => {
+  const pick = (flag: StringFlag, envName: string | undefined, dflt: string): { value: string; from: string } => {
     const f = flags[flag];
     if (f !== undefined) return { value: f, from: `--${flag}` };
     const e = envName ? env[envName] : undefined;
@@ -168,6 +179,8 @@ function buildConfig(command: 'run' | 'demo', flags: RunFlags, env: Env, host: H
     problems.push(`--status-host=${JSON.stringify(statusHost)}: expected an IP address to bind (e.g. 0.0.0.0 or 127.0.0.1)`);
   }
 
+  const debugRemote = parseDebugRemote(flags, env, problems);
+
   const protocolIn = pick('protocol', 'AMESH_XDS_PROTOCOL', 'delta');
   if (protocolIn.value !== 'delta' && protocolIn.value !== 'sotw') {
     problems.push(`${protocolIn.from}=${JSON.stringify(protocolIn.value)}: expected delta or sotw`);
@@ -183,6 +196,7 @@ function buildConfig(command: 'run' | 'demo', flags: RunFlags, env: Env, host: H
   const node = parseNodeIdentity(env, host, problems);
   const caCertPath = pick('ca-cert', 'XDS_ROOT_CA', DEFAULT_CA_CERT_PATH).value;
   const tokenPath = flags.token ?? DEFAULT_TOKEN_PATH;
+  const ca = parseCaFlags(pick, xds, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -190,16 +204,39 @@ function buildConfig(command: 'run' | 'demo', flags: RunFlags, env: Env, host: H
     storage: storage as StorageChoice,
     statusPort: statusPort as number,
     statusHost,
+    debugRemote,
     protocol: protocolIn.value as 'delta' | 'sotw',
     logLevel: logIn.value as LogLevel,
     portMatch: portMatch as PortMatch,
     node,
     caCertPath,
     tokenPath,
+    ...(ca ? { ca } : {}),
   };
 }
 
-type Pick = (flag: keyof RunFlags, envName: string | undefined, dflt: string) => { value: string; from: string };
+/**
+ * --ca / CA_ADDR (`none` turns it off) and --trust-domain / TRUST_DOMAIN. Off by default unless the
+ * xDS server is grpcs://: istiod's CA listens on its TLS port, as pilot-agent assumes.
+ */
+function parseCaFlags(pick: Pick, xds: XdsSource | string, problems: string[]): SidecarConfig['ca'] {
+  const xdsTls = typeof xds !== 'string' && xds.kind === 'grpc' && xds.tls ? xds.url : undefined;
+  const caIn = pick('ca', 'CA_ADDR', xdsTls ?? 'none');
+  const tdIn = pick('trust-domain', 'TRUST_DOMAIN', DEFAULT_TRUST_DOMAIN);
+  if (!/^[a-z0-9._-]+$/.test(tdIn.value)) {
+    problems.push(`${tdIn.from}=${JSON.stringify(tdIn.value)}: expected a SPIFFE trust domain (lower-case letters, digits, '.', '-', '_'), e.g. cluster.local`);
+  }
+  if (caIn.value === 'none') return undefined;
+  const source = parseXdsSource(caIn.value);
+  if (typeof source === 'string' || source.kind !== 'grpc') {
+    problems.push(`${caIn.from}=${JSON.stringify(caIn.value)}: expected grpcs://host:port (istiod's 15012), grpc://host:port or none`);
+    return undefined;
+  }
+  return { url: source.url, tls: source.tls, trustDomain: tdIn.value };
+}
+
+type StringFlag = Exclude<keyof RunFlags, 'debug-remote'>;
+type Pick = (flag: StringFlag, envName: string | undefined, dflt: string) => { value: string; from: string };
 
 /** --port-match / AMESH_PORT_MATCH and --capture-ports / AMESH_CAPTURE_PORTS; undefined after a problem. */
 function parsePortMatchFlags(pick: Pick, problems: string[]): PortMatch | undefined {
@@ -216,6 +253,17 @@ function parsePortMatchFlags(pick: Pick, problems: string[]): PortMatch | undefi
     return undefined;
   }
   return withPorts.portMatch;
+}
+
+/** --debug-remote (a switch) or AMESH_DEBUG_REMOTE=true|false|1|0; off unless asked for. */
+function parseDebugRemote(flags: RunFlags, env: Env, problems: string[]): boolean {
+  if (flags['debug-remote']) return true;
+  const text = env.AMESH_DEBUG_REMOTE;
+  if (text === undefined || text === '') return false;
+  if (/^(true|1)$/i.test(text)) return true;
+  if (/^(false|0)$/i.test(text)) return false;
+  problems.push(`AMESH_DEBUG_REMOTE=${JSON.stringify(text)}: expected true or false`);
+  return false;
 }
 
 /** `grpc://h:p`, `grpcs://h:p` or `file:PATH`; a string is the reason it is not. */

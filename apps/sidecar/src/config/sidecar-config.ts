@@ -35,6 +35,11 @@ export interface SidecarConfig {
   statusPort: number;
   /** Address the status server binds (all interfaces in a pod, loopback for the demo). */
   statusHost: string;
+  /**
+   * Serve /debug/* to non-loopback clients too. Off by default: in a pod the status port is on all
+   * interfaces for the kubelet's probe, and the dumps show the whole mesh configuration.
+   */
+  debugRemote: boolean;
   protocol: 'delta' | 'sotw';
   logLevel: LogLevel;
   /**
@@ -47,6 +52,11 @@ export interface SidecarConfig {
   caCertPath: string;
   /** Projected service-account token sent as `authorization: Bearer` (grpcs only; skipped if absent). */
   tokenPath: string;
+  /**
+   * istiod's CA, asked for the workload certificate served as SDS `default`/`ROOTCA` (as
+   * pilot-agent does); undefined = off. Same CA file, token and ClusterID as the xDS connection.
+   */
+  ca?: { url: string; tls: boolean; trustDomain: string };
 }
 
 /** Which subcommand the command line asked for, with its configuration. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createStorage, type Storage, type StorageEvent, type StoredState } from '@amesh/storage';
 import { createTranslator, type TranslationReport } from '@amesh/translator';
-import { AdsClient, buildIstioNode, startFileControlPlane, type FileControlPlane } from '@amesh/transport';
+import { AdsClient, buildIstioNode, startFileControlPlane, type FileControlPlane, type WorkloadCertificateStatus } from '@amesh/transport';
 import type { Logger } from 'pino';
 import type { Env } from '../config/parse-config.js';
 import type { SidecarConfig } from '../config/sidecar-config.js';
@@ -10,6 +10,7 @@ import { SidecarMetrics, typeLabel } from '../observability/sidecar-metrics.js';
 import { WrittenIndex } from '../pipeline/config-diff.js';
 import { SyncPipeline } from '../pipeline/sync-pipeline.js';
 import { startStatusServer, type StatusServer } from '../status/status-server.js';
+import { workloadCertificates, type WorkloadCertificates } from './workload-certificates.js';
 
 export interface RunningSidecar {
   readonly config: SidecarConfig;
@@ -21,6 +22,8 @@ export interface RunningSidecar {
   readonly xdsServer: string;
   /** The last translation report (after the first apply). */
   report(): TranslationReport;
+  /** The workload certificate from istiod's CA (`--ca`), or the failure that keeps the old one; undefined when off. */
+  workloadCertificate(): WorkloadCertificateStatus | undefined;
   /** Resolves once the first complete snapshot is written, rejects after `timeoutMs`. */
   whenReady(timeoutMs: number): Promise<void>;
   /** Closes the stream, lets a running apply finish, flushes and closes storage, stops serving. */
@@ -40,6 +43,7 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
   let fileServer: FileControlPlane | undefined;
   let client: AdsClient | undefined;
   let status: StatusServer | undefined;
+  let certs: WorkloadCertificates | undefined;
   try {
     const baseline = WrittenIndex.fromStored(await readAllWithRetry(storage, log));
     if (baseline.size > 0) log.info({ objects: baseline.size, storage: config.storage.spec }, 'resuming from what storage holds');
@@ -74,7 +78,11 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
       ...(config.xds.kind === 'grpc' && config.xds.tls ? tlsOptions(config, log) : {}),
     });
     client = ads;
-    ads.on('snapshot', (snapshot) => pipeline.submit(snapshot));
+    // The CA connection is the xDS one's (CA file, token, ClusterID), as pilot-agent's.
+    const caTls = config.ca?.tls ? tlsOptions(config, log) : {};
+    const certificates = workloadCertificates(config, { clusterId: config.node.clusterId, ...caTls }, (snapshot) => pipeline.submit(snapshot), log);
+    certs = certificates;
+    ads.on('snapshot', (snapshot) => certificates.submit(snapshot));
     ads.on('nack', (nack) => {
       metrics.nacks.inc({ type: typeLabel(nack.typeUrl) });
       log.warn({ typeUrl: nack.typeUrl, names: nack.names, reason: nack.reason, kept: nack.keptVersion }, 'NACK: resources rejected');
@@ -88,13 +96,17 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
         xdsStatus: () => ads.status(),
         storageHealth: () => storage.health(),
         describe: { xds: config.xds.kind === 'file' ? `file:${config.xds.path} (via ${server})` : server, storage: config.storage.spec, startedAt },
+        portMatch: config.portMatch,
+        workloadCertificate: () => certs?.status(),
       },
       config.statusHost,
       config.statusPort,
       log,
+      { debugRemote: config.debugRemote },
     );
     log.info({ url: status.url, node: node.id, xds: server, storage: config.storage.spec, protocol: config.protocol }, 'amesh-sidecar started');
     ads.start();
+    certificates.start();
 
     const statusServer = status;
     const fileSrv = fileServer;
@@ -107,10 +119,12 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
       storage,
       xdsServer: server,
       report: () => pipeline.report,
+      workloadCertificate: () => certificates.status(),
       whenReady: (timeoutMs) => waitUntil(() => pipeline.ready, timeoutMs, () => pipeline.lastError?.message ?? 'no complete snapshot yet'),
       close() {
         closing ??= (async () => {
           await ads.close();
+          certificates.close();
           await pipeline.whenIdle();
           // Bounded: with the backend down, waiting for ever would only get the pod SIGKILLed.
           const flushed = await Promise.race([storage.flush().then(() => true), sleep(FLUSH_DEADLINE_MS).then(() => false)]);
@@ -124,6 +138,7 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
     };
   } catch (err) {
     await client?.close().catch(() => undefined);
+    certs?.close();
     await status?.close().catch(() => undefined);
     await fileServer?.close().catch(() => undefined);
     await storage.close().catch(() => undefined);

@@ -2,6 +2,7 @@ import type { JsonValue } from '@bufbuild/protobuf';
 import type { ResourceKind, StoredObject } from '@amesh/storage';
 import type { TranslationReport } from '@amesh/translator';
 import type { NackRecord, XdsSnapshot } from '@amesh/transport';
+import { redactApisixObject } from './redact-secrets.js';
 import { listXdsResources, xdsResourceJson } from './xds-resource-json.js';
 
 export interface ConfigDumpInput {
@@ -26,7 +27,7 @@ export interface ConfigDump {
 
 /**
  * The debug dump: xDS as received (with versions), APISIX as written, NACKs and the translation
- * report. With `name`, only what mentions it: xDS resources and report items whose name contains
+ * report, with private keys redacted on both sides ("[redacted]", as Envoy's admin does). With `name`, only what mentions it: xDS resources and report items whose name contains
  * it, APISIX objects whose id, name or desc contains it, NACKs that name it.
  */
 export function buildConfigDump(input: ConfigDumpInput, name?: string): ConfigDump {
@@ -45,9 +46,9 @@ export function buildConfigDump(input: ConfigDumpInput, name?: string): ConfigDu
     : [];
   const apisix = {} as Record<ResourceKind, StoredObject[]>;
   for (const [kind, objects] of Object.entries(input.written) as [ResourceKind, StoredObject[]][]) {
-    apisix[kind] = objects.filter(
-      (o) => has(o.id) || has(o.name as string | undefined) || has(o.desc as string | undefined),
-    );
+    apisix[kind] = objects
+      .filter((o) => has(o.id) || has(o.name as string | undefined) || has(o.desc as string | undefined))
+      .map((o) => redactApisixObject(kind, o));
   }
   return {
     ...(name !== undefined ? { filter: name } : {}),

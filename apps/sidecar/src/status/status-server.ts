@@ -1,14 +1,15 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApisixRoute, ApisixUpstream } from '@amesh/translator';
+import type { ApisixRoute, ApisixUpstream, PortMatch } from '@amesh/translator';
 import { RESOURCE_KINDS, type StorageHealth } from '@amesh/storage';
-import type { AdsClientStatus, NackRecord } from '@amesh/transport';
+import type { AdsClientStatus, NackRecord, WorkloadCertificateStatus } from '@amesh/transport';
 import type { Logger } from 'pino';
 import { explain } from '../explain/explain.js';
 import { parseExplainQuery } from '../explain/explain-request.js';
 import type { SidecarMetrics } from '../observability/sidecar-metrics.js';
 import type { SyncPipeline } from '../pipeline/sync-pipeline.js';
 import { buildConfigDump } from './config-dump.js';
+import { isLoopbackAddress } from './loopback-address.js';
 
 /** What the status server reads; everything is read at request time. */
 export interface StatusSource {
@@ -18,7 +19,23 @@ export interface StatusSource {
   storageHealth(): StorageHealth;
   /** Where the agent gets xDS from and writes to, for /status. */
   describe: { xds: string; storage: string; startedAt: number };
+  /** How the translator scoped routes (the agent's --port-match), so /debug/explain matches as nginx does. */
+  portMatch: PortMatch;
+  /** The workload certificate from the Istio CA; undefined when the agent runs without a CA. */
+  workloadCertificate?(): WorkloadCertificateStatus | undefined;
 }
+
+export interface StatusServerOptions {
+  /**
+   * Serve /debug/* to any client, not only loopback ones (--debug-remote). /healthz/ready, /status
+   * and /metrics are served to everyone either way: the kubelet and Prometheus are remote.
+   */
+  debugRemote?: boolean;
+}
+
+const DEBUG_LOOPBACK_ONLY =
+  'the /debug/* endpoints are served to loopback clients only (they show the whole mesh configuration); ' +
+  'query from inside the pod (kubectl exec / port-forward) or start the agent with --debug-remote (AMESH_DEBUG_REMOTE=true)';
 
 export interface StatusServer {
   readonly port: number;
@@ -27,9 +44,15 @@ export interface StatusServer {
 }
 
 /** Starts the status/debug/metrics HTTP server (node:http) on host:port (0 = any free port). */
-export async function startStatusServer(source: StatusSource, host: string, port: number, log: Logger): Promise<StatusServer> {
+export async function startStatusServer(
+  source: StatusSource,
+  host: string,
+  port: number,
+  log: Logger,
+  options: StatusServerOptions = {},
+): Promise<StatusServer> {
   const server = http.createServer((req, res) => {
-    handle(source, req, res).catch((err: unknown) => {
+    handle(source, options, req, res).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'status request failed');
       if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
       else res.destroy();
@@ -55,10 +78,14 @@ export async function startStatusServer(source: StatusSource, host: string, port
   };
 }
 
-async function handle(source: StatusSource, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function handle(source: StatusSource, options: StatusServerOptions, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://status');
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     sendJson(res, 405, { error: `${req.method} not allowed: the status server is read-only (GET)` });
+    return;
+  }
+  if (url.pathname.startsWith('/debug/') && !options.debugRemote && !isLoopbackAddress(req.socket.remoteAddress)) {
+    sendJson(res, 403, { error: DEBUG_LOOPBACK_ONLY });
     return;
   }
   const { pipeline } = source;
@@ -99,6 +126,7 @@ async function handle(source: StatusSource, req: http.IncomingMessage, res: http
             routes: lists.routes as unknown as ApisixRoute[],
             upstreams: lists.upstreams as unknown as ApisixUpstream[],
             report: pipeline.report,
+            portMatch: source.portMatch,
           },
           request,
         ),
@@ -113,7 +141,7 @@ async function handle(source: StatusSource, req: http.IncomingMessage, res: http
     }
     case '/':
       sendJson(res, 200, {
-        endpoints: ['/healthz/ready', '/status', '/debug/config_dump?name=', '/debug/explain?host=&path=&port=', '/metrics'],
+        endpoints: ['/healthz/ready', '/status', '/debug/config_dump?name=', '/debug/explain?host=&path=&port=&direction=inbound|outbound', '/metrics'],
       });
       return;
     default:
@@ -158,6 +186,7 @@ function statusBody(source: StatusSource): Record<string, unknown> {
     storage: { spec: source.describe.storage, ...source.storageHealth() },
     objects: Object.fromEntries(RESOURCE_KINDS.map((k) => [k, pipeline.writtenState.count(k)])),
     report: { items: pipeline.report.length },
+    workload_certificate: source.workloadCertificate?.() ?? { state: 'disabled' },
   };
 }
 

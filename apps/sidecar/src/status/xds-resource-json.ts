@@ -1,4 +1,5 @@
-import { toJson, type JsonValue } from '@bufbuild/protobuf';
+import { clone, toJson, type DescMessage, type JsonValue, type Message } from '@bufbuild/protobuf';
+import { reflect } from '@bufbuild/protobuf/reflect';
 import {
   ClusterLoadAssignmentSchema,
   ClusterSchema,
@@ -10,6 +11,7 @@ import {
   type XdsTypeUrl,
 } from '@amesh/proto';
 import type { XdsResources } from '@amesh/translator';
+import { redactSensitive } from './redact-secrets.js';
 
 /** One xDS resource of a snapshot, named and typed, ready to show. */
 export interface XdsResourceEntry {
@@ -29,25 +31,26 @@ export function listXdsResources(r: XdsResources): XdsResourceEntry[] {
   ];
 }
 
+const SCHEMAS = {
+  [TypeUrl.Cluster]: ClusterSchema,
+  [TypeUrl.ClusterLoadAssignment]: ClusterLoadAssignmentSchema,
+  [TypeUrl.Listener]: ListenerSchema,
+  [TypeUrl.RouteConfiguration]: RouteConfigurationSchema,
+  [TypeUrl.Secret]: SecretSchema,
+} as const satisfies Record<XdsTypeUrl, DescMessage>;
+
 /**
- * The resource as Envoy's config_dump shows it (proto field names). Typed configs nobody can decode
- * would make toJson throw; then the error stands in for the body rather than failing the whole dump.
+ * The resource as Envoy's config_dump shows it (proto field names), with sensitive fields (private
+ * keys, passwords) redacted on a copy. Typed configs nobody can decode would make toJson throw; then
+ * the error stands in for the body rather than failing the whole dump.
  */
 export function xdsResourceJson(entry: XdsResourceEntry): JsonValue {
-  const options = { registry: envoyRegistry(), useProtoFieldName: true } as const;
+  const registry = envoyRegistry();
+  const schema: DescMessage = SCHEMAS[entry.typeUrl];
   try {
-    switch (entry.typeUrl) {
-      case TypeUrl.Cluster:
-        return toJson(ClusterSchema, entry.message as never, options);
-      case TypeUrl.ClusterLoadAssignment:
-        return toJson(ClusterLoadAssignmentSchema, entry.message as never, options);
-      case TypeUrl.Listener:
-        return toJson(ListenerSchema, entry.message as never, options);
-      case TypeUrl.RouteConfiguration:
-        return toJson(RouteConfigurationSchema, entry.message as never, options);
-      case TypeUrl.Secret:
-        return toJson(SecretSchema, entry.message as never, options);
-    }
+    const copy = clone(schema, entry.message as Message);
+    redactSensitive(reflect(schema, copy), registry);
+    return toJson(schema, copy, { registry, useProtoFieldName: true });
   } catch (err) {
     return { error: `cannot render as JSON: ${err instanceof Error ? err.message : String(err)}` };
   }
