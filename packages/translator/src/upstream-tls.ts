@@ -1,8 +1,9 @@
 import type { Cluster, LbEndpoint, LocalityLbEndpoints, TransportSocket, UpstreamTlsContext } from '@amesh/proto';
 import { UpstreamTlsContextSchema } from '@amesh/proto';
-import type { JsonObject, JsonValue } from '@bufbuild/protobuf';
+import type { JsonObject } from '@bufbuild/protobuf';
 import { anyTypeName, decodeAny } from './any-decode.js';
 import type { ReportSink } from './report-sink.js';
+import { jsonEqual } from './json-equal.js';
 
 /** What one transport socket means for an APISIX upstream. */
 export interface SocketPlan {
@@ -53,12 +54,6 @@ function matchesCriteria(criteria: JsonObject, meta: JsonObject | undefined): bo
     if (!meta || !jsonEqual(criteria[key]!, meta[key])) return false;
   }
   return true;
-}
-
-function jsonEqual(a: JsonValue, b: JsonValue | undefined): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function socketPlan(ts: TransportSocket | undefined, path: string, report: ReportSink): SocketPlan {

@@ -175,6 +175,8 @@ export class SyncPipeline {
     for (const c of changes) metrics.changes.inc({ op: c.op, kind: c.kind });
     for (const a of arrivals) metrics.convergenceSeconds.observe((t2 - a) / 1000);
     this.written = next;
+    // The incremental translator hands back the same list when the report did not change.
+    const reportChanged = result.report !== this._report;
     this._report = result.report;
     this._appliedSnapshot = snapshot;
     this._applied = { at: Date.now(), versions: snapshot.versions, changes: changes.length };
@@ -182,7 +184,7 @@ export class SyncPipeline {
     this._lastError = undefined;
     if (refused) this.fail('apply', refused.message);
     this.updateResourceGauges();
-    this.updateReportGauges();
+    if (reportChanged) this.updateReportGauges();
     if (!this._ready) {
       this._ready = true;
       metrics.ready.set(1);
