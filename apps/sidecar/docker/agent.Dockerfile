@@ -16,5 +16,5 @@ RUN apt-get update && apt-get install -y --no-install-recommends iptables iprout
 COPY --from=build /opt/amesh /opt/amesh
 ENV STATUS_SERVER_PORT=15020
 EXPOSE 15020
-ENTRYPOINT ["node", "/opt/amesh/apps/sidecar/bin/amesh-sidecar.js"]
+ENTRYPOINT ["/opt/amesh/apps/sidecar/bin/amesh-sidecar.js"]
 CMD ["run"]

@@ -7,7 +7,7 @@ mkdir -p "$(dirname "$AMESH_XDS_SOCKET")"
 
 /docker-entrypoint.sh docker-start &
 apisix_pid=$!
-node /opt/amesh/apps/sidecar/bin/amesh-sidecar.js run --storage "shdict:$AMESH_XDS_SOCKET" "$@" &
+/opt/amesh/apps/sidecar/bin/amesh-sidecar.js run --storage "shdict:$AMESH_XDS_SOCKET" "$@" &
 agent_pid=$!
 
 stop() {

@@ -81,7 +81,8 @@ function refIds(v: VhostDraft): string[] {
     if (d.weighted) for (const w of d.weighted) ids.push(w.ref.id);
     else if (d.upstream) ids.push(d.upstream.id);
   }
-  return ids;
+  // Kept per vhost: an exact-size copy (an array grown by push holds room for 16 more).
+  return ids.slice();
 }
 
 function sameIds(ids: readonly string[], v: VhostDraft): boolean {

@@ -229,7 +229,8 @@ function recordRoutes(
   ctx.variants.recording = refs;
   try {
     const draft = vhostRoutes(host, scope, rc, vh, { ...ctx, clusters }, report);
-    return { draft, deps, routeItems: log.slice(start), refs };
+    // Kept per vhost: exact-size copies (arrays grown by push hold room for 16 more).
+    return { draft, deps: deps.slice(), routeItems: log.slice(start), refs: refs.slice() };
   } catch (e) {
     report({ path: `virtual_hosts[${host.vhostIndex}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
     return undefined;

@@ -201,7 +201,10 @@ function lastRun(xds: XdsResources, result: TranslateResult, side: ClusterSide, 
   let endpointOnly = new Set(clas.map((c) => c.clusterName)).size === clas.length;
   for (const [name, o] of memo.clusters.outcomes) {
     if (o.aggregate) endpointOnly = false;
-    if (o.claName !== undefined) (usersOfCla.get(o.claName) ?? usersOfCla.set(o.claName, []).get(o.claName)!).push(name);
+    if (o.claName === undefined) continue;
+    // Nearly always one user: a one-element literal, not an array grown by push (with room for 16 more).
+    const users = usersOfCla.get(o.claName);
+    usersOfCla.set(o.claName, users ? [...users, name] : [name]);
   }
   const nodeReaders = new Set<string>();
   for (const records of memo.vhosts.values()) {

@@ -40,14 +40,12 @@ export interface ResolvedCluster {
  * other settings (`keys[j]` with `params[j]`).
  */
 export function resolveCluster(base: ApisixUpstream, keys: readonly string[], params: readonly UpstreamParams[], winner: string): ApisixUpstream[] {
-  const made: ApisixUpstream[] = [];
-  for (let j = 0; j < keys.length; j++) {
-    const k = keys[j]!;
+  // By map, not push: the result is kept by incremental translators, and map makes it exact-size.
+  return keys.map((k, j) => {
     // The winner's settings go on the base upstream; with none to add, it is the base itself.
-    if (k === winner) made.push(k === '' ? base : canonicalMerge(base, params[j]!));
-    else made.push(upstreamVariant(base, params[j]!, k));
-  }
-  return made;
+    if (k === winner) return k === '' ? base : canonicalMerge(base, params[j]!);
+    return upstreamVariant(base, params[j]!, k);
+  });
 }
 
 /** Resolutions across translations; owned by one incremental translator. */

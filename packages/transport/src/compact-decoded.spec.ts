@@ -1,4 +1,4 @@
-import { equals, fromBinary, fromJson, toBinary } from '@bufbuild/protobuf';
+import { equals, fromBinary, fromJson, isFieldSet, isMessage, toBinary, toJson } from '@bufbuild/protobuf';
 import { ClusterSchema, ListenerSchema } from '@amesh/proto';
 import { MetadataSchema } from '@amesh/proto/gen/envoy/config/core/v3/base_pb';
 import { edsCluster, rdsListener } from '../test/fixtures.js';
@@ -39,5 +39,36 @@ describe('compactDecoded', () => {
     expect(config.value.value.byteLength).toBeGreaterThan(0);
     expect(config.value.value.buffer.byteLength).toBe(config.value.value.byteLength);
     expect(fromBinary(ListenerSchema, bytes).filterChains[0]!.filters[0]!.configType.value).not.toBeUndefined();
+  });
+
+  it('keeps only the set fields as own properties; unset ones read as their defaults through reflection too', () => {
+    const cluster = edsCluster('outbound|80||a.default.svc.cluster.local');
+    cluster.perConnectionBufferLimitBytes = 0;
+    const bytes = toBinary(ClusterSchema, cluster);
+    const decoded = fromBinary(ClusterSchema, bytes);
+    const a = compactDecoded(ClusterSchema, fromBinary(ClusterSchema, bytes));
+    // A decoded Cluster holds every field (oneofs as one); this one sets only its name, discovery type, EDS config, timeout and buffer limit.
+    expect(Object.keys(decoded).length).toBeGreaterThan(20);
+    expect(Object.keys(a).sort()).toEqual(['clusterDiscoveryType', 'connectTimeout', 'edsClusterConfig', 'name', 'perConnectionBufferLimitBytes']);
+    for (const field of ClusterSchema.fields) expect(isFieldSet(a, field)).toBe(isFieldSet(decoded, field));
+    // Defaults read as protobuf-es gives them: zero scalars, the first enum value, empty lists, no case.
+    expect(a.$typeName).toBe('envoy.config.cluster.v3.Cluster');
+    expect(a.altStatName).toBe('');
+    expect(a.lbPolicy).toBe(decoded.lbPolicy);
+    expect(a.respectDnsTtl).toBe(false);
+    expect(a.healthChecks).toEqual([]);
+    expect(a.clusterType).toBeUndefined();
+    expect(a.lbConfig.case).toBeUndefined();
+    // A wrapper with explicit presence stays set even at its zero value.
+    expect(a.perConnectionBufferLimitBytes).toBe(0);
+    expect(isMessage(a, ClusterSchema)).toBe(true);
+    expect(equals(ClusterSchema, a, decoded)).toBe(true);
+    expect(toBinary(ClusterSchema, a)).toEqual(bytes);
+    expect(toJson(ClusterSchema, a)).toEqual(toJson(ClusterSchema, decoded));
+    // Assigning an unset field makes it the copy's own; other copies keep the default.
+    const b = compactDecoded(ClusterSchema, fromBinary(ClusterSchema, bytes));
+    a.altStatName = 'x';
+    expect(a.altStatName).toBe('x');
+    expect(b.altStatName).toBe('');
   });
 });

@@ -1,4 +1,6 @@
 import { ScalarType, type DescField, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
+import { scalarZeroValue } from '@bufbuild/protobuf/reflect';
+import { FeatureSet_FieldPresence } from '@bufbuild/protobuf/wkt';
 
 // A decoded message holds a fresh [] for every unset repeated field, {} for every unset map and
 // { case: undefined } for every unset oneof: ~350k such objects (11+ MB) for 10k services.
@@ -7,6 +9,9 @@ import { ScalarType, type DescField, type DescMessage, type MessageShape } from 
 const EMPTY_LIST: readonly never[] = Object.freeze([]);
 const EMPTY_MAP: Readonly<Record<string, never>> = Object.freeze({});
 const NO_CASE: Readonly<{ case: undefined; value?: undefined }> = Object.freeze({ case: undefined });
+const EMPTY_BYTES = new Uint8Array(0);
+/** proto3 fields without `optional`: set means not the zero value. */
+const IMPLICIT = FeatureSet_FieldPresence.IMPLICIT;
 
 type Fields = Record<string, unknown>;
 
@@ -24,15 +29,65 @@ export function compactDecoded<D extends DescMessage>(desc: D, message: MessageS
   return compact(desc, message as unknown as Fields) as unknown as MessageShape<D>;
 }
 
+/** Each message type's defaults, one object per type: the prototype of its sparse copies. */
+const defaultsByType = new WeakMap<DescMessage, Fields>();
+
+/** What an unset field reads as; undefined for fields that read as undefined when unset (messages, explicit presence). */
+function defaultValue(field: DescField): unknown {
+  if (field.fieldKind === 'list') return EMPTY_LIST;
+  if (field.fieldKind === 'map') return EMPTY_MAP;
+  if (field.presence !== IMPLICIT) return undefined;
+  if (field.fieldKind === 'enum') return field.enum.values[0]?.number ?? 0;
+  if (field.fieldKind !== 'scalar') return undefined;
+  return field.scalar === ScalarType.BYTES ? EMPTY_BYTES : scalarZeroValue(field.scalar, field.longAsString);
+}
+
+function defaultsOf(desc: DescMessage): Fields {
+  let d = defaultsByType.get(desc);
+  if (d) return d;
+  d = { $typeName: desc.typeName };
+  for (const field of desc.fields) {
+    if (field.oneof) continue;
+    const v = defaultValue(field);
+    if (v !== undefined) d[field.localName] = v;
+  }
+  for (const oneof of desc.oneofs) d[oneof.localName] = NO_CASE;
+  // Not frozen: assigning a field of a copy must make an own property, which a read-only inherited
+  // property would forbid (its values, the shared empty list/map/oneof, are frozen themselves).
+  defaultsByType.set(desc, d);
+  return d;
+}
+
+function isDefault(field: DescField, v: unknown, m: Fields): boolean {
+  if (field.fieldKind === 'list' || field.fieldKind === 'map') return v === defaultValue(field);
+  if (field.fieldKind === 'message') return v === undefined;
+  // Explicit presence: set means an own property (protobuf-es's rule), whatever its value.
+  if (field.presence !== IMPLICIT) return !Object.prototype.hasOwnProperty.call(m, field.localName) || v === undefined;
+  if (v instanceof Uint8Array) return v.byteLength === 0;
+  return v === defaultValue(field);
+}
+
 /**
- * Decoding builds a message by adding fields one by one: the fields spill out of the object into
- * a separate property array, and a message with many fields (a Cluster, ~1.5 KB) ends in V8's
- * slow dictionary mode. A copy by spread holds them all in the object itself, in fast mode.
- * Plain objects only: a message type with a prototype chain (defaults for fields with presence)
- * is kept as is.
+ * A decoded message holds every field, set or not: a Cluster is ~50 slots of which a mesh sets a
+ * handful. The copy holds only the set fields; the others are read from a per-type object
+ * of defaults on its prototype chain, so reads, protobuf-es's reflection (toBinary, equals, toJson,
+ * isFieldSet) and `$typeName` are unchanged. Plain objects only: a message type that already has a
+ * prototype chain (defaults for fields with presence) is kept as is.
  */
-function fastCopy(m: Fields): Fields {
-  return Object.getPrototypeOf(m) === Object.prototype ? { ...m } : m;
+function sparseCopy(desc: DescMessage, m: Fields): Fields {
+  if (Object.getPrototypeOf(m) !== Object.prototype) return m;
+  const out = Object.create(defaultsOf(desc)) as Fields;
+  for (const field of desc.fields) {
+    if (field.oneof) continue;
+    const v = m[field.localName];
+    if (!isDefault(field, v, m)) out[field.localName] = v;
+  }
+  for (const oneof of desc.oneofs) {
+    const v = m[oneof.localName];
+    if (v !== NO_CASE) out[oneof.localName] = v;
+  }
+  if (m.$unknown !== undefined) out.$unknown = m.$unknown;
+  return out;
 }
 
 function isBytesField(field: DescField): boolean {
@@ -93,5 +148,5 @@ function compact(desc: DescMessage, m: Fields): Fields {
     if (field?.fieldKind === 'message' && isMessageObject(v.value)) v.value = compact(field.message, v.value);
     else if (field && isBytesField(field)) v.value = detached(v.value as Uint8Array);
   }
-  return fastCopy(m);
+  return sparseCopy(desc, m);
 }

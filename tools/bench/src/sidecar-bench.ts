@@ -17,13 +17,15 @@ type StorageName = (typeof STORAGES)[number];
 
 /**
  * The bench's child only (the launcher never ships --expose-gc): on SIGUSR2, a full GC (and a heap
- * snapshot when AMESH_BENCH_HEAP_SNAPSHOT names a file), then a log line the bench waits for.
+ * snapshot when AMESH_BENCH_HEAP_SNAPSHOT names a file), then a log line with the heap's spaces.
+ * Passed in NODE_OPTIONS: the launcher runs by its own shebang, with its own V8 flags, as in the image.
  */
 const GC_ON_SIGNAL = [
   '--expose-gc',
   `--import=data:text/javascript,${encodeURIComponent(
     "import v8 from 'node:v8'; process.on('SIGUSR2', () => { globalThis.gc(); const f = process.env.AMESH_BENCH_HEAP_SNAPSHOT; " +
-      "if (f) v8.writeHeapSnapshot(f); process.stderr.write(JSON.stringify({ msg: 'bench: gc done' }) + '\\n'); });",
+      "if (f) v8.writeHeapSnapshot(f); const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.physical_space_size / 1048576)])); " +
+      "process.stderr.write(JSON.stringify({ msg: 'bench: gc done', memory: process.memoryUsage(), spaces }) + '\\n'); });",
   )}`,
 ];
 
@@ -96,17 +98,32 @@ class AgentProcess {
   }
 
   rssMb(): number {
+    return this.statusMb('VmRSS');
+  }
+
+  /** The highest RSS the agent has had (the initial sync's decode and translate). */
+  peakRssMb(): number {
+    return this.statusMb('VmHWM');
+  }
+
+  private statusMb(field: string): number {
     const status = fs.readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
-    const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+    const kb = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
     return kb / 1024;
   }
 
   /** RSS after a full GC (see GC_ON_SIGNAL); with AMESH_BENCH_HEAP_SNAPSHOT set, the agent also writes a heap snapshot there. */
-  async rssAfterGcMb(): Promise<number> {
+  async rssAfterGcMb(): Promise<{ rss: number; heap: string }> {
     this.child.kill('SIGUSR2');
-    await this.next('the forced GC', (l) => l.msg === 'bench: gc done', 120_000);
+    const line = await this.next('the forced GC', (l) => l.msg === 'bench: gc done', 120_000);
     await new Promise((r) => setTimeout(r, 200));
-    return this.rssMb();
+    const mem = line.memory as Record<string, number>;
+    const spaces = Object.entries(line.spaces as Record<string, number>)
+      .filter(([, mb]) => mb > 0)
+      .map(([name, mb]) => `${name.replace(/_space$/, '')} ${mb}`)
+      .join(', ');
+    const mb = (n: number | undefined) => ((n ?? 0) / 1048576).toFixed(0);
+    return { rss: this.rssMb(), heap: `heap used ${mb(mem.heapUsed)} of ${mb(mem.heapTotal)} MB (${spaces}), external ${mb(mem.external)} MB` };
   }
 
   async stop(): Promise<void> {
@@ -150,9 +167,9 @@ async function runOne(services: number, storage: StorageName, pushes: number): P
   const nginx = storage === 'shdict' ? await NginxServer.start({ configDictSize: '512m', workers: 1 }) : undefined;
   const spec = nginx ? `shdict:${nginx.socketPath}` : 'memory';
   const child = spawn(
-    process.execPath,
-    [...GC_ON_SIGNAL, SIDECAR_BIN, 'run', '--xds', `grpc://127.0.0.1:${port}`, '--storage', spec, '--status-port', '0', '--status-host', '127.0.0.1', '--log-level', 'debug'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', AMESH_BENCH_HEAP_SNAPSHOT: process.env.AMESH_BENCH_HEAP_SNAPSHOT ?? '', POD_NAME: 'bench-0', POD_NAMESPACE: 'default', INSTANCE_IP: '10.255.0.1' } },
+    SIDECAR_BIN,
+    ['run', '--xds', `grpc://127.0.0.1:${port}`, '--storage', spec, '--status-port', '0', '--status-host', '127.0.0.1', '--log-level', 'debug'],
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: GC_ON_SIGNAL.join(' '), AMESH_BENCH_HEAP_SNAPSHOT: process.env.AMESH_BENCH_HEAP_SNAPSHOT ?? '', POD_NAME: 'bench-0', POD_NAMESPACE: 'default', INSTANCE_IP: '10.255.0.1' } },
   );
   const agent = new AgentProcess(child);
   try {
@@ -162,8 +179,9 @@ async function runOne(services: number, storage: StorageName, pushes: number): P
     const readyMs = performance.now() - agent.started;
     await new Promise((r) => setTimeout(r, 1000));
     const rss = agent.rssMb();
+    const peak = agent.peakRssMb();
     const heapMb = (await metricValue(statusUrl, 'nodejs_heap_size_used_bytes')) / 1048576;
-    const gcRss = await agent.rssAfterGcMb();
+    const afterGc = await agent.rssAfterGcMb();
     const samples: number[] = [];
     const translate: number[] = [];
     const apply: number[] = [];
@@ -198,7 +216,8 @@ async function runOne(services: number, storage: StorageName, pushes: number): P
     const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
     const oneObject = objectsWritten.size === 1 && objectsWritten.has(1);
     return [
-      `${services} services, ${storage}: ready in ${(readyMs / 1000).toFixed(2)} s (${ready.objects as number} objects), RSS ${rss.toFixed(0)} MB after sync (JS heap used ${heapMb.toFixed(0)} MB), ${gcRss.toFixed(0)} MB after a forced GC`,
+      `${services} services, ${storage}: ready in ${(readyMs / 1000).toFixed(2)} s (${ready.objects as number} objects), RSS ${rss.toFixed(0)} MB after sync (JS heap used ${heapMb.toFixed(0)} MB; peak during sync ${peak.toFixed(0)} MB), ${afterGc.rss.toFixed(0)} MB after a forced GC`,
+      `  after the GC: ${afterGc.heap}`,
       `  push-to-applied (one endpoint change, ${pushes} pushes): p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`,
       `  inside the agent (p50): translate ${med(translate).toFixed(1)} ms, diff+apply ${med(apply).toFixed(1)} ms`,
       `  objects written per change: ${[...objectsWritten].join(',')} -> ${oneObject ? 'exactly one object' : 'NOT one object'}` +
