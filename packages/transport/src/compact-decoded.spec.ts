@@ -57,7 +57,7 @@ describe('compactDecoded', () => {
     expect(a.lbPolicy).toBe(decoded.lbPolicy);
     expect(a.respectDnsTtl).toBe(false);
     expect(a.healthChecks).toEqual([]);
-    expect(a.clusterType).toBeUndefined();
+    expect(a.outlierDetection).toBeUndefined();
     expect(a.lbConfig.case).toBeUndefined();
     // A wrapper with explicit presence stays set even at its zero value.
     expect(a.perConnectionBufferLimitBytes).toBe(0);
