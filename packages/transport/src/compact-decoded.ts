@@ -58,13 +58,15 @@ function defaultsOf(desc: DescMessage): Fields {
   return d;
 }
 
-function isDefault(field: DescField, v: unknown, m: Fields): boolean {
-  if (field.fieldKind === 'list' || field.fieldKind === 'map') return v === defaultValue(field);
-  if (field.fieldKind === 'message') return v === undefined;
-  // Explicit presence: set means an own property (protobuf-es's rule), whatever its value.
-  if (field.presence !== IMPLICIT) return !Object.prototype.hasOwnProperty.call(m, field.localName) || v === undefined;
+/** Whether `m` leaves `field` unset, judged against its type's `defaults` (see defaultsOf). */
+function isDefault(field: DescField, v: unknown, m: Fields, defaults: Fields): boolean {
+  // Explicit presence (scalars and enums): set means an own property (protobuf-es's rule), whatever its value.
+  if ((field.fieldKind === 'scalar' || field.fieldKind === 'enum') && field.presence !== IMPLICIT) {
+    return !Object.prototype.hasOwnProperty.call(m, field.localName) || v === undefined;
+  }
   if (v instanceof Uint8Array) return v.byteLength === 0;
-  return v === defaultValue(field);
+  // Lists and maps were made the shared empty ones by compact(); unset messages are undefined.
+  return v === defaults[field.localName];
 }
 
 /**
@@ -76,11 +78,12 @@ function isDefault(field: DescField, v: unknown, m: Fields): boolean {
  */
 function sparseCopy(desc: DescMessage, m: Fields): Fields {
   if (Object.getPrototypeOf(m) !== Object.prototype) return m;
-  const out = Object.create(defaultsOf(desc)) as Fields;
+  const defaults = defaultsOf(desc);
+  const out = Object.create(defaults) as Fields;
   for (const field of desc.fields) {
     if (field.oneof) continue;
     const v = m[field.localName];
-    if (!isDefault(field, v, m)) out[field.localName] = v;
+    if (!isDefault(field, v, m, defaults)) out[field.localName] = v;
   }
   for (const oneof of desc.oneofs) {
     const v = m[oneof.localName];
