@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { AnySchema } from '@bufbuild/protobuf/wkt';
 import { DeltaDiscoveryResponseSchema, TypeUrl, type XdsTypeUrl } from '@amesh/proto';
@@ -94,5 +96,32 @@ describe('consistent view', () => {
       snap = nextSnap;
     }
     expect(snap.resources.clusterLoadAssignments.map((c) => c.clusterName)).toEqual(['a', 'b', 'd']);
+  });
+
+  it('lets go of earlier views and snapshots as endpoint updates follow each other', async () => {
+    // A full GC on demand (what --expose-gc gives), to see what is still reachable.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const s = states();
+    give(s, TypeUrl.Cluster, [edsCluster('a'), edsCluster('b')]);
+    give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1']), cla('b', ['10.0.0.2'])]);
+    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r')]);
+    give(s, TypeUrl.RouteConfiguration, [routeConfig('r', 'a')]);
+    let view = computeView(s, emptyView());
+    const firstArrays = new WeakRef(snapshotOf(view, s).resources.clusterLoadAssignments);
+    const patched: WeakRef<object>[] = [];
+    for (let i = 0; i < 5; i++) {
+      give(s, TypeUrl.ClusterLoadAssignment, [cla('b', [`10.0.1.${i}`])]);
+      view = computeView(s, view);
+      const snap = snapshotOf(view, s);
+      expect(snap.resources.clusterLoadAssignments[1]!.endpoints[0]!.lbEndpoints).toHaveLength(1);
+      patched.push(new WeakRef(snap.resources.clusterLoadAssignments));
+    }
+    // WeakRef targets stay alive until the end of the job that made them.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    // Only the latest view is held (by `view`); every earlier snapshot can go.
+    expect(firstArrays.deref()).toBeUndefined();
+    expect(patched.slice(0, -1).map((r) => r.deref())).toEqual([undefined, undefined, undefined, undefined]);
   });
 });

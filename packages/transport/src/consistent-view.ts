@@ -159,6 +159,8 @@ function endpointView(states: TypeStates, previous: PublishedView, marks: Marks)
     previous.clusters.set(name, after);
   }
   const view: PublishedView = { clusters: previous.clusters, listeners: previous.listeners, secrets: previous.secrets };
+  // One link back at most: a chain of views, each holding its snapshot, would grow with every push.
+  if (facts.from) viewFacts.set(previous, { marks: facts.marks, clustersOfEds: facts.clustersOfEds });
   viewFacts.set(view, { marks, clustersOfEds: facts.clustersOfEds, from: { view: previous, clusters: changes } });
   return view;
 }
@@ -252,9 +254,13 @@ const snapshotFacts = new WeakMap<PublishedView, { snapshot: XdsSnapshot; claPla
  * appeared or went, which moves the others).
  */
 function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions']): XdsSnapshot | undefined {
-  const from = viewFacts.get(view)?.from;
-  const base = from && snapshotFacts.get(from.view);
-  if (!from || !base) return undefined;
+  const facts = viewFacts.get(view);
+  const from = facts?.from;
+  if (!facts || !from) return undefined;
+  // The previous view is needed only to make this snapshot: let it (and its snapshot) go.
+  viewFacts.set(view, { marks: facts.marks, clustersOfEds: facts.clustersOfEds });
+  const base = snapshotFacts.get(from.view);
+  if (!base) return undefined;
   const clas = base.snapshot.resources.clusterLoadAssignments.slice();
   const received = base.snapshot.received.slice();
   for (const { before, after } of from.clusters.values()) {
