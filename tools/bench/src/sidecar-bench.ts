@@ -1,14 +1,17 @@
-// npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 100]
+// npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 100] [--changes endpoint,cluster]
 // The whole agent as a real child process (amesh-sidecar run) against our ADS server: time to ready,
-// RSS after the initial sync, and push-to-applied latency for one endpoint change, measured from the
-// moment the server has the new snapshot to the agent's "snapshot applied" log line.
+// RSS after the initial sync, and push-to-applied latency for one endpoint change (and one cluster
+// change), measured from the moment the server has the new snapshot to the agent's "snapshot
+// applied" log line; then RSS and heap after a forced GC, which shows what the pushes left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { TypeUrl } from '@amesh/proto';
+import { create, type Message } from '@bufbuild/protobuf';
+import { DurationSchema } from '@bufbuild/protobuf/wkt';
+import { TypeUrl, type XdsTypeUrl } from '@amesh/proto';
 import { NginxServer } from '@amesh/storage/testing';
-import { AdsServer, buildResourceSnapshot, withResources } from '@amesh/transport';
+import { AdsServer, buildResourceSnapshot, withResources, type ResourceSnapshot } from '@amesh/transport';
 import { generateMesh, type GeneratedMesh } from './mesh-generator.js';
 
 const SIDECAR_BIN = path.resolve(__dirname, '..', '..', '..', 'apps', 'sidecar', 'bin', 'amesh-sidecar.js');
@@ -148,6 +151,9 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+const CHANGES = ['endpoint', 'cluster'] as const;
+type ChangeKind = (typeof CHANGES)[number];
+
 /** Points service `svc`'s first endpoint at a fresh address (a real endpoint change every time). */
 function moveEndpoint(mesh: GeneratedMesh, svc: number, round: number): void {
   const lb = mesh.clusterLoadAssignments[svc]!.endpoints[0]!.lbEndpoints[0]!;
@@ -157,7 +163,71 @@ function moveEndpoint(mesh: GeneratedMesh, svc: number, round: number): void {
   addr.value.address = `10.250.${(round >> 8) & 255}.${round & 255}`;
 }
 
-async function runOne(services: number, storage: StorageName, pushes: number): Promise<string> {
+/** Gives service `svc`'s cluster another connect timeout (never the generated 10 s): a CDS change, which takes the agent's full (memoized) pass. */
+function retimeCluster(mesh: GeneratedMesh, svc: number, round: number): void {
+  mesh.clusters[svc]!.connectTimeout = create(DurationSchema, { seconds: BigInt(11 + (round % 50)) });
+}
+
+interface PushTimes {
+  /** Sorted. */
+  samples: number[];
+  translateP50: number;
+  applyP50: number;
+  objectsWritten: Set<number>;
+  versionBumps: number;
+}
+
+/**
+ * One change at a time, timed from the moment the server has it to the agent's "snapshot applied"
+ * line for that version. Packing the snapshot is the server's work (istiod's), kept out of the
+ * timing; only the changed resource is packed (as istiod pushes incrementally): a full rebuild's
+ * garbage would land as GC pauses of this process inside the timed window.
+ */
+async function timePushes(
+  change: ChangeKind,
+  pushes: number,
+  ctx: { server: AdsServer; mesh: GeneratedMesh; services: number; agent: AgentProcess; nginx: NginxServer | undefined; publish: (type: XdsTypeUrl, item: Message) => ResourceSnapshot },
+): Promise<PushTimes> {
+  const { mesh, services, agent, nginx } = ctx;
+  const samples: number[] = [];
+  const translate: number[] = [];
+  const apply: number[] = [];
+  const objectsWritten = new Set<number>();
+  let versionBumps = 0;
+  const type = change === 'endpoint' ? TypeUrl.ClusterLoadAssignment : TypeUrl.Cluster;
+  for (let round = 1; round <= pushes; round++) {
+    const svc = (round * 7919) % services;
+    let snapshot: ResourceSnapshot;
+    if (change === 'endpoint') {
+      moveEndpoint(mesh, svc, round);
+      snapshot = ctx.publish(type, mesh.clusterLoadAssignments[svc]!);
+    } else {
+      retimeCluster(mesh, svc, round);
+      snapshot = ctx.publish(type, mesh.clusters[svc]!);
+    }
+    const version = snapshot.get(type)!.version;
+    const versionBefore = nginx ? await nginx.version() : undefined;
+    const applied = agent.next(
+      `${type} version ${version} to be applied`,
+      (l) => l.msg === 'snapshot applied' && (l.versions as Record<string, string> | undefined)?.[type] === version,
+      60_000,
+    );
+    const t0 = performance.now();
+    ctx.server.cache.setDefaultSnapshot(snapshot);
+    const line = (await applied) as unknown as AppliedLine;
+    samples.push(performance.now() - t0);
+    translate.push(line.translateMs);
+    apply.push(line.applyMs);
+    objectsWritten.add(line.changes);
+    if (nginx && (await nginx.version()) !== versionBefore) versionBumps++;
+    // Let the agent finish what follows its log line (ACKs, gauges) before the next push.
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  return { samples: samples.sort((a, b) => a - b), translateP50: med(translate), applyP50: med(apply), objectsWritten, versionBumps };
+}
+
+async function runOne(services: number, storage: StorageName, pushes: number, changes: readonly ChangeKind[]): Promise<string> {
   const mesh = generateMesh({ services });
   const resources = { ...mesh, secrets: [] };
   const server = new AdsServer();
@@ -181,48 +251,22 @@ async function runOne(services: number, storage: StorageName, pushes: number): P
     const rss = agent.rssMb();
     const peak = agent.peakRssMb();
     const heapMb = (await metricValue(statusUrl, 'nodejs_heap_size_used_bytes')) / 1048576;
-    const samples: number[] = [];
-    const translate: number[] = [];
-    const apply: number[] = [];
-    const objectsWritten = new Set<number>();
-    let versionBumps = 0;
-    for (let round = 1; round <= pushes; round++) {
-      const svc = (round * 7919) % services;
-      moveEndpoint(mesh, svc, round);
-      // Packing the snapshot is the server's work (istiod's), kept out of the timing. Only the changed
-      // assignment is packed (as istiod pushes incrementally): a full rebuild's garbage would land
-      // as GC pauses of this process inside the timed window.
-      const snapshot = (served = withResources(served, TypeUrl.ClusterLoadAssignment, [mesh.clusterLoadAssignments[svc]!]));
-      const edsVersion = snapshot.get(TypeUrl.ClusterLoadAssignment)!.version;
-      const versionBefore = nginx ? await nginx.version() : undefined;
-      const applied = agent.next(
-        `EDS version ${edsVersion} to be applied`,
-        (l) => l.msg === 'snapshot applied' && (l.versions as Record<string, string> | undefined)?.[TypeUrl.ClusterLoadAssignment] === edsVersion,
-        60_000,
+    const lines: string[] = [];
+    for (const change of changes) {
+      const t = await timePushes(change, pushes, { server, mesh, services, agent, nginx, publish: (type, item) => (served = withResources(served, type, [item])) });
+      lines.push(
+        `  push-to-applied (one ${change} change, ${pushes} pushes): p50 ${percentile(t.samples, 50).toFixed(1)} ms, p99 ${percentile(t.samples, 99).toFixed(1)} ms, max ${t.samples[t.samples.length - 1]!.toFixed(1)} ms;` +
+          ` inside the agent (p50): translate ${t.translateP50.toFixed(1)} ms, diff+apply ${t.applyP50.toFixed(1)} ms`,
+        `  objects written per ${change} change: ${[...t.objectsWritten].join(',')} -> ${t.objectsWritten.size === 1 && t.objectsWritten.has(1) ? 'exactly one object' : 'NOT one object'}` +
+          (nginx ? `; shared-dict version bumped on ${t.versionBumps}/${pushes} changes` : ''),
       );
-      const t0 = performance.now();
-      server.cache.setDefaultSnapshot(snapshot);
-      const line = (await applied) as unknown as AppliedLine;
-      samples.push(performance.now() - t0);
-      translate.push(line.translateMs);
-      apply.push(line.applyMs);
-      objectsWritten.add(line.changes);
-      if (nginx && (await nginx.version()) !== versionBefore) versionBumps++;
-      // Let the agent finish what follows its log line (ACKs, gauges) before the next push.
-      await new Promise((r) => setTimeout(r, 50));
     }
     // Forced last: a full GC before the pushes would also drop compiled code the pushes then redo.
     const afterGc = await agent.rssAfterGcMb();
-    const sorted = [...samples].sort((a, b) => a - b);
-    const med = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
-    const oneObject = objectsWritten.size === 1 && objectsWritten.has(1);
     return [
       `${services} services, ${storage}: ready in ${(readyMs / 1000).toFixed(2)} s (${ready.objects as number} objects), RSS ${rss.toFixed(0)} MB after sync (JS heap used ${heapMb.toFixed(0)} MB; peak during sync ${peak.toFixed(0)} MB)`,
+      ...lines,
       `  after the pushes and a forced GC: RSS ${afterGc.rss.toFixed(0)} MB, ${afterGc.heap}`,
-      `  push-to-applied (one endpoint change, ${pushes} pushes): p50 ${percentile(sorted, 50).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted[sorted.length - 1]!.toFixed(1)} ms`,
-      `  inside the agent (p50): translate ${med(translate).toFixed(1)} ms, diff+apply ${med(apply).toFixed(1)} ms`,
-      `  objects written per change: ${[...objectsWritten].join(',')} -> ${oneObject ? 'exactly one object' : 'NOT one object'}` +
-        (nginx ? `; shared-dict version bumped on ${versionBumps}/${pushes} changes` : ''),
     ].join('\n');
   } finally {
     await agent.stop();
@@ -237,9 +281,11 @@ export async function main(args: readonly string[]): Promise<void> {
   for (const s of storages) if (!STORAGES.includes(s)) throw new Error(`unknown storage "${s}"; use ${STORAGES.join(',')}`);
   for (const n of sizes) if (!Number.isInteger(n) || n < 1) throw new Error(`--sizes: "${n}" is not a positive integer`);
   const pushes = Number(option(args, 'pushes', '100'));
+  const changes = option(args, 'changes', CHANGES.join(',')).split(',') as ChangeKind[];
+  for (const c of changes) if (!CHANGES.includes(c)) throw new Error(`--changes: unknown change "${c}"; use ${CHANGES.join(',')}`);
   if (!fs.existsSync(path.join(path.dirname(SIDECAR_BIN), '..', 'dist', 'cli', 'main.js'))) {
     throw new Error('apps/sidecar is not built: run `npm run build` (npm run bench does)');
   }
   console.log(`sidecar bench: amesh-sidecar run as a child process; sizes ${sizes.join(', ')}; storages ${storages.join(', ')}; ${pushes} pushes each`);
-  for (const services of sizes) for (const storage of storages) console.log(await runOne(services, storage, pushes));
+  for (const services of sizes) for (const storage of storages) console.log(await runOne(services, storage, pushes, changes));
 }
