@@ -12,6 +12,8 @@ export interface SyncPipelineDeps {
   translate: (xds: XdsResources) => TranslateResult;
   metrics: SidecarMetrics;
   log: Logger;
+  /** Called after each successful apply (e.g. to compact the heap after a large one). */
+  onApplied?: (applied: { changes: number; first: boolean }) => void;
 }
 
 /** What the last successful apply wrote, for /status and the debug endpoints. */
@@ -185,7 +187,8 @@ export class SyncPipeline {
     if (refused) this.fail('apply', refused.message);
     this.updateResourceGauges();
     if (reportChanged) this.updateReportGauges();
-    if (!this._ready) {
+    const first = !this._ready;
+    if (first) {
       this._ready = true;
       metrics.ready.set(1);
       log.info({ objects: this.written.size, report: result.report.length }, 'first complete snapshot written; ready');
@@ -194,6 +197,7 @@ export class SyncPipeline {
       { changes: changes.length, translateMs: round(t1 - t0), applyMs: round(t2 - t1), versions: snapshot.versions },
       'snapshot applied',
     );
+    this.deps.onApplied?.({ changes: changes.length, first });
   }
 
   private fail(stage: PipelineError['stage'], message: string): void {

@@ -10,6 +10,7 @@ import { SidecarMetrics, typeLabel } from '../observability/sidecar-metrics.js';
 import { WrittenIndex } from '../pipeline/config-diff.js';
 import { SyncPipeline } from '../pipeline/sync-pipeline.js';
 import { startStatusServer, type StatusServer } from '../status/status-server.js';
+import { heapCompactor } from './heap-compactor.js';
 import { workloadCertificates, type WorkloadCertificates } from './workload-certificates.js';
 
 export interface RunningSidecar {
@@ -49,7 +50,13 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
     if (baseline.size > 0) log.info({ objects: baseline.size, storage: config.storage.spec }, 'resuming from what storage holds');
     const pipeline = new SyncPipeline(
       // Incremental: unchanged resources reuse their translation and their APISIX objects (cheap diff).
-      { storage, metrics, log, translate: createTranslator({ portMatch: config.portMatch }).translate },
+      {
+        storage,
+        metrics,
+        log,
+        translate: createTranslator({ portMatch: config.portMatch }).translate,
+        onApplied: heapCompactor({ gc: (globalThis as { gc?: () => void }).gc, log }),
+      },
       baseline,
     );
 
