@@ -17,6 +17,7 @@ import { anyTypeName } from './any-decode.js';
 import { jsonEqual } from './json-equal.js';
 import { sameItems } from './same-items.js';
 import { ClusterRejected, clusterSockets, planWithoutEndpoints, type SocketPlan } from './upstream-tls.js';
+import { refsOf, type XdsRef } from './xds-resources.js';
 
 /** Local copy of the enum: the package re-export is a getter, read on every use (hot path). */
 const DiscoveryType = { ...Cluster_DiscoveryType };
@@ -89,8 +90,10 @@ const MAX_CHASH_WEIGHT = 100;
  * instead of translated again (its upstream stays the same object).
  */
 export interface ClusterOutcome {
-  readonly cluster: Cluster;
-  readonly cla: ClusterLoadAssignment | undefined;
+  readonly cluster: XdsRef<Cluster>;
+  /** The assignment the cluster asks for (EDS service name, else its own name), and the one there was. */
+  readonly claKey: string;
+  readonly cla: XdsRef<ClusterLoadAssignment> | undefined;
   upstream?: ApisixUpstream;
   complete: boolean;
   passthrough: boolean;
@@ -111,9 +114,15 @@ export class ClusterMemo {
 }
 
 /** Clusters + endpoints + secrets -> upstreams and ssls. Pure; never throws on bad input. */
-export function translateClusters(
-  clusters: readonly Cluster[],
-  clusterLoadAssignments: readonly ClusterLoadAssignment[],
+export function translateClusters(clusters: readonly Cluster[], clusterLoadAssignments: readonly ClusterLoadAssignment[], secrets: readonly Secret[]): ClusterSide {
+  const refs = refsOf({ clusters, clusterLoadAssignments });
+  return translateClusterRefs(refs.clusters, refs.clusterLoadAssignments, secrets);
+}
+
+/** translateClusters with clusters and assignments by reference, reusing and refreshing `memo`. */
+export function translateClusterRefs(
+  clusters: readonly XdsRef<Cluster>[],
+  clusterLoadAssignments: readonly XdsRef<ClusterLoadAssignment>[],
   secrets: readonly Secret[],
   memo?: ClusterMemo,
   /** Fill `side.info` (default); translate's one-shot path reads none of it. */
@@ -137,7 +146,7 @@ export function translateClusters(
   for (let i = clusterLoadAssignments.length - 1; i >= 0; i--) {
     const cla = clusterLoadAssignments[i]!;
     const size = clas.size;
-    if (clas.set(cla.clusterName, { cla, used: false }).size === size) (repeats ??= []).push(cla.clusterName);
+    if (clas.set(cla.name, { cla, used: false }).size === size) (repeats ??= []).push(cla.name);
   }
   if (repeats) {
     for (let k = repeats.length - 1; k >= 0; k--) {
@@ -150,8 +159,8 @@ export function translateClusters(
   const previous = memo && sameItems(memo.secrets, secrets) ? memo.outcomes : undefined;
   const outcomes = memo ? new Map<string, ClusterOutcome>() : undefined;
   const seen = new Set<string>();
-  for (const cluster of clusters) {
-    const name = cluster.name;
+  for (const ref of clusters) {
+    const name = ref.name;
     const size = seen.size;
     // Added and tested in one set operation: a repeated name does not grow the set.
     if (!name || seen.add(name).size === size) {
@@ -161,15 +170,17 @@ export function translateClusters(
       continue;
     }
     if (!outcomes) {
-      translateOne(cluster, ctx);
+      translateOne(ref.message(), ctx);
       continue;
     }
-    const cla = clas.get(edsServiceName(cluster))?.cla;
     let outcome = previous?.get(name);
-    if (outcome && outcome.cluster === cluster && outcome.cla === cla) replay(outcome, ctx);
+    // Same reference and the same assignment as last time: replayed without decoding the message.
+    if (outcome && outcome.cluster === ref && outcome.cla === clas.get(outcome.claKey)?.cla) replay(outcome, ctx);
     else {
+      const cluster = ref.message();
+      const claKey = edsServiceName(cluster);
       const start = report.length;
-      ctx.current = outcome = { cluster, cla, complete: false, passthrough: false, items: [] };
+      ctx.current = outcome = { cluster: ref, claKey, cla: clas.get(claKey)?.cla, complete: false, passthrough: false, items: [] };
       translateOne(cluster, ctx);
       ctx.current = undefined;
       outcome.items = report.slice(start);
@@ -210,9 +221,9 @@ export function translateClusters(
   // In input order (the map's is reversed), each name once: where its first assignment is.
   if (unused) {
     for (const cla of clusterLoadAssignments) {
-      const entry = clas.get(cla.clusterName)!;
+      const entry = clas.get(cla.name)!;
       if (entry.cla !== cla || entry.used) continue;
-      report.push({ kind: 'ClusterLoadAssignment', name: cla.clusterName, path: '', severity: 'ignored', reason: 'no EDS cluster uses this ClusterLoadAssignment' });
+      report.push({ kind: 'ClusterLoadAssignment', name: cla.name, path: '', severity: 'ignored', reason: 'no EDS cluster uses this ClusterLoadAssignment' });
       entry.used = true; // reported: once, even if the same message is listed twice
     }
   }
@@ -226,14 +237,15 @@ export function translateClusters(
  * incremental translator's endpoint-only updates). Only for clusters whose last outcome shows no
  * aggregate and no client certificate: those read state shared with other clusters.
  */
-export function retranslateCluster(cluster: Cluster, cla: ClusterLoadAssignment | undefined, secrets: ReadonlyMap<string, SecretMaterial>): ClusterOutcome {
+export function retranslateCluster(ref: XdsRef<Cluster>, cla: XdsRef<ClusterLoadAssignment> | undefined, secrets: ReadonlyMap<string, SecretMaterial>): ClusterOutcome {
   const report: ReportItem[] = [];
   const side: ClusterSide = { upstreams: new Map(), incomplete: new Set(), passthrough: new Set(), ssls: [], report, info: new Map(), secrets: new Map(secrets) };
   const clas: Assignments = new Map();
-  if (cla) clas.set(cla.clusterName, { cla, used: false });
+  if (cla) clas.set(cla.name, { cla, used: false });
   const ctx: Context = { clas, side, ssls: new Map(), secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [], withInfo: true };
-  const name = cluster.name;
-  const outcome: ClusterOutcome = (ctx.current = { cluster, cla, complete: false, passthrough: false, items: [] });
+  const name = ref.name;
+  const cluster = ref.message();
+  const outcome: ClusterOutcome = (ctx.current = { cluster: ref, claKey: edsServiceName(cluster), cla, complete: false, passthrough: false, items: [] });
   translateOne(cluster, ctx);
   outcome.items = report;
   const upstream = side.upstreams.get(name);
@@ -266,7 +278,7 @@ function replay(o: ClusterOutcome, ctx: Context): void {
   if (o.passthrough) side.passthrough.add(name);
   if (o.info) side.info.set(name, o.info);
   if (o.claName !== undefined) ctx.clas.get(o.claName)!.used = true;
-  if (o.aggregate) ctx.aggregates.push({ cluster: o.cluster, children: o.aggregate });
+  if (o.aggregate) ctx.aggregates.push({ cluster: o.cluster.message(), children: o.aggregate });
   if (o.clientSecret !== undefined) secretClientSsl(o.clientSecret, name, ctx);
   if (o.inlineSsl) ctx.ssls.set(o.inlineSsl.id, o.inlineSsl);
 }
@@ -295,7 +307,7 @@ function dropFailed(cluster: Cluster, side: ClusterSide, sink: ReportSink, err: 
 }
 
 /** Assignments by cluster name (the first of repeated names), marked when an EDS cluster takes one. */
-type Assignments = Map<string, { cla: ClusterLoadAssignment; used: boolean }>;
+type Assignments = Map<string, { cla: XdsRef<ClusterLoadAssignment>; used: boolean }>;
 
 interface Context {
   /** Whether side.info is filled. */
@@ -399,8 +411,8 @@ function translateCluster(cluster: Cluster, ctx: Context, sink: ReportSink): voi
     if (entry) {
       entry.used = true;
       if (ctx.current) ctx.current.claName = serviceName;
-      const cla = entry.cla;
-      const claSink = new ReportSink(ctx.side.report, 'ClusterLoadAssignment', cla.clusterName);
+      const cla = entry.cla.message();
+      const claSink = new ReportSink(ctx.side.report, 'ClusterLoadAssignment', entry.cla.name);
       const r = nodesFromAssignment(cla, endpointOptions, claSink);
       claSink.finish();
       nodes = r.nodes;

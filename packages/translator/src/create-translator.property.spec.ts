@@ -4,7 +4,7 @@ import { ClusterLoadAssignmentSchema, ClusterSchema, type Cluster, type ClusterL
 import { createTranslator } from './create-translator.js';
 import { translate } from './translate.js';
 import { httpListener, routeConfig, staticCluster, type RouteInit, type VirtualHostInit } from './testing/xds-builders.js';
-import type { XdsResources } from './xds-resources.js';
+import type { XdsRef, XdsRefs, XdsResources } from './xds-resources.js';
 
 // A small mesh whose resources are replaced one at a time, as a control plane's pushes do: an
 // unchanged resource keeps its message object (the transport keeps it when its bytes are equal).
@@ -193,5 +193,41 @@ describe('createTranslator', () => {
     const changed = after.config.upstreams.filter((u, i) => u !== before.config.upstreams[i]);
     expect(changed.map((u) => u.name)).toEqual(['b']);
     expect(changed[0]!.nodes.map((n) => n.host)).toEqual(['10.0.0.7']);
+  });
+
+  it('fed references, decodes only the clusters and assignments that changed', () => {
+    const world: World = { clusters: new Map(), clas: new Map(), routeConfigurations: new Map(), listeners: new Map() };
+    apply(world, { op: 'listener', port: '80', on: true });
+    for (const [k, s] of SERVICES.entries()) {
+      apply(world, { op: 'cluster', name: s, ringHash: false });
+      apply(world, { op: 'endpoints', name: s, endpoints: [{ host: k + 1, weight: 1 }] });
+    }
+    const vhosts = SERVICES.map((s) => ({ name: s, domains: [`${s}.example`], routes: [{ match: { pathSpecifier: { case: 'prefix' as const, value: '/' } }, action: { case: 'route' as const, value: { clusterSpecifier: { case: 'cluster' as const, value: s } } } }] }));
+    apply(world, { op: 'routes', port: '80', vhosts });
+    // One reference per message, as the agent keeps one per held resource; counts its decodes.
+    const decoded: string[] = [];
+    const refs = new Map<object, XdsRef<never>>();
+    const refTo = <T extends object>(kind: string, name: string, m: T): XdsRef<T> => {
+      let r = refs.get(m) as XdsRef<T> | undefined;
+      if (!r) refs.set(m, (r = { name, message: () => (decoded.push(`${kind} ${name}`), m) }) as XdsRef<never>);
+      return r;
+    };
+    const refsOfWorld = (): XdsRefs => {
+      const x = snapshot(world);
+      return { ...x, clusters: x.clusters.map((c) => refTo('cluster', c.name, c)), clusterLoadAssignments: x.clusterLoadAssignments.map((c) => refTo('cla', c.clusterName, c)) };
+    };
+    const translator = createTranslator();
+    translator.translateRefs(refsOfWorld());
+    expect(decoded.sort()).toEqual([...SERVICES.map((s) => `cla ${s}`), ...SERVICES.map((s) => `cluster ${s}`)].sort());
+
+    decoded.length = 0;
+    apply(world, { op: 'endpoints', name: 'b', endpoints: [{ host: 7, weight: 2 }] });
+    expect(translator.translateRefs(refsOfWorld())).toEqual(translate(snapshot(world)));
+    expect(decoded.sort()).toEqual(['cla b', 'cluster b']);
+
+    decoded.length = 0;
+    apply(world, { op: 'cluster', name: 'c', ringHash: true });
+    expect(translator.translateRefs(refsOfWorld())).toEqual(translate(snapshot(world)));
+    expect(decoded.sort()).toEqual(['cla c', 'cluster c']);
   });
 });

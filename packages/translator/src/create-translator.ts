@@ -1,6 +1,6 @@
 import { endpointUpdate } from './endpoint-update.js';
 import { runTranslation, TranslationMemo, type TranslateOptions, type TranslateResult } from './translate.js';
-import type { XdsResources } from './xds-resources.js';
+import { refsOf, type XdsRef, type XdsRefs, type XdsResources } from './xds-resources.js';
 
 /** A translator that remembers its last translation to make the next one cheap. */
 export interface Translator {
@@ -13,6 +13,12 @@ export interface Translator {
    * a changed resource must be a new message in a new array (as the transport delivers them).
    */
   translate(xds: XdsResources): TranslateResult;
+  /**
+   * The same with clusters and assignments by reference (see XdsRef): unchanged ones are compared
+   * by reference and not decoded; only what changed, or what depends on it, is. How the agent,
+   * which holds them as wire bytes, feeds it.
+   */
+  translateRefs(xds: XdsRefs): TranslateResult;
 }
 
 /**
@@ -22,5 +28,8 @@ export interface Translator {
 export function createTranslator(options: TranslateOptions = {}): Translator {
   const portMatch = options.portMatch ?? 'server_port';
   const memo = new TranslationMemo();
-  return { translate: (xds) => endpointUpdate(xds, memo) ?? runTranslation(xds, portMatch, memo) };
+  const translateRefs = (xds: XdsRefs): TranslateResult => endpointUpdate(xds, memo) ?? runTranslation(xds, portMatch, memo);
+  // Messages get one reference each for as long as they live: unchanged messages compare equal.
+  const known = new WeakMap<object, XdsRef<unknown>>();
+  return { translate: (xds) => translateRefs(refsOf(xds, known)), translateRefs };
 }

@@ -5,7 +5,7 @@ import { sameRouteFacet } from './route-translator.js';
 import { sameItems, sameReport } from './same-items.js';
 import type { TranslateResult, TranslationMemo } from './translate.js';
 import { resolveCluster, type ResolvedCluster } from './upstream-variants.js';
-import type { XdsResources } from './xds-resources.js';
+import type { XdsRefs } from './xds-resources.js';
 
 /**
  * The most frequent push in a mesh, done without a pass over the whole snapshot: only
@@ -14,7 +14,7 @@ import type { XdsResources } from './xds-resources.js';
  * are, and only the affected upstream objects are replaced in the last result. Returns undefined
  * whenever that is not certain; the caller then runs the full (memoized) translation.
  */
-export function endpointUpdate(xds: XdsResources, memo: TranslationMemo): TranslateResult | undefined {
+export function endpointUpdate(xds: XdsRefs, memo: TranslationMemo): TranslateResult | undefined {
   const last = memo.last;
   if (!last || !last.endpointOnly) return undefined;
   if (
@@ -31,8 +31,8 @@ export function endpointUpdate(xds: XdsResources, memo: TranslationMemo): Transl
   for (let i = 0; i < clas.length; i++) {
     const cla = clas[i]!;
     if (cla === last.clusterLoadAssignments[i]) continue;
-    if (cla.clusterName !== last.clusterLoadAssignments[i]!.clusterName) return undefined;
-    for (const name of last.usersOfCla.get(cla.clusterName) ?? []) {
+    if (cla.name !== last.clusterLoadAssignments[i]!.name) return undefined;
+    for (const name of last.usersOfCla.get(cla.name) ?? []) {
       const before = memo.clusters.outcomes.get(name);
       // Clusters whose outputs read more than their own endpoints go the full way.
       if (!before?.upstream || !before.complete || before.aggregate || before.clientSecret !== undefined || before.inlineSsl) return undefined;

@@ -1,6 +1,6 @@
 import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from '@amesh/proto';
 import { emptyApisixConfig, type ApisixConfig, type ApisixRoute, type ApisixStreamRoute, type ApisixUpstream } from './apisix-types.js';
-import { ClusterMemo, completeUpstream, translateClusters, type ClusterSide } from './cluster-translator.js';
+import { ClusterMemo, completeUpstream, translateClusterRefs, type ClusterSide } from './cluster-translator.js';
 import type { FieldIssue } from './field-issue.js';
 import type { SecretMaterial } from './secret-translator.js';
 import { IdOrder } from './id-order.js';
@@ -14,7 +14,7 @@ import { translateTcpChain, type TcpChain } from './stream-route-translator.js';
 import type { ReportItem, TranslationReport } from './translation-report.js';
 import { UpstreamVariants, type VariantMemo } from './upstream-variants.js';
 import type { HostClaims } from './vhost-hosts.js';
-import type { XdsKind, XdsResources } from './xds-resources.js';
+import { refsOf, type XdsKind, type XdsRef, type XdsRefs, type XdsResources } from './xds-resources.js';
 
 export interface TranslateOptions {
   /**
@@ -40,7 +40,7 @@ export interface TranslateResult {
  * what cannot be translated is left out and described in the report.
  */
 export function translate(xds: XdsResources, options: TranslateOptions = {}): TranslateResult {
-  return runTranslation(xds, options.portMatch ?? 'server_port', undefined);
+  return runTranslation(refsOf(xds), options.portMatch ?? 'server_port', undefined);
 }
 
 /**
@@ -66,8 +66,8 @@ export class TranslationMemo {
 export interface LastRun {
   listeners: readonly Listener[];
   routeConfigurations: readonly RouteConfiguration[];
-  clusters: readonly Cluster[];
-  clusterLoadAssignments: readonly ClusterLoadAssignment[];
+  clusters: readonly XdsRef<Cluster>[];
+  clusterLoadAssignments: readonly XdsRef<ClusterLoadAssignment>[];
   secrets: readonly Secret[];
   result: TranslateResult;
   secretMaterials: ReadonlyMap<string, SecretMaterial>;
@@ -88,7 +88,7 @@ interface ListenerStage {
 }
 
 /** The translation, one-shot (`memo` undefined) or reusing and refreshing what `memo` holds. */
-export function runTranslation(xds: XdsResources, portMatch: PortMatch, memo: TranslationMemo | undefined): TranslateResult {
+export function runTranslation(xds: XdsRefs, portMatch: PortMatch, memo: TranslationMemo | undefined): TranslateResult {
   const report: ReportItem[] = [];
   const add = (kind: XdsKind, name: string, i: FieldIssue) => report.push({ kind, name, path: i.path, severity: i.severity, reason: i.reason });
   const clusterList = xds.clusters ?? [];
@@ -96,7 +96,7 @@ export function runTranslation(xds: XdsResources, portMatch: PortMatch, memo: Tr
   let side: ClusterSide;
   let clusterFailure = false;
   try {
-    side = translateClusters(clusterList, xds.clusterLoadAssignments ?? [], xds.secrets ?? [], memo?.clusters, memo !== undefined);
+    side = translateClusterRefs(clusterList, xds.clusterLoadAssignments ?? [], xds.secrets ?? [], memo?.clusters, memo !== undefined);
   } catch (e) {
     add('Cluster', '*', { path: '', severity: 'dropped', reason: `cluster translation failed: ${(e as Error).message}` });
     side = { upstreams: new Map(), incomplete: new Set(), passthrough: new Set(), ssls: [], report: [], info: new Map(), secrets: new Map() };
@@ -195,10 +195,10 @@ export function runTranslation(xds: XdsResources, portMatch: PortMatch, memo: Tr
   return result;
 }
 
-function lastRun(xds: XdsResources, result: TranslateResult, side: ClusterSide, memo: TranslationMemo, variants: UpstreamVariants): LastRun {
+function lastRun(xds: XdsRefs, result: TranslateResult, side: ClusterSide, memo: TranslationMemo, variants: UpstreamVariants): LastRun {
   const clas = xds.clusterLoadAssignments ?? [];
   const usersOfCla = new Map<string, string[]>();
-  let endpointOnly = new Set(clas.map((c) => c.clusterName)).size === clas.length;
+  let endpointOnly = new Set(clas.map((c) => c.name)).size === clas.length;
   for (const [name, o] of memo.clusters.outcomes) {
     if (o.aggregate) endpointOnly = false;
     if (o.claName === undefined) continue;
