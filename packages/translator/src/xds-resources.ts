@@ -69,6 +69,17 @@ export function refsOf(xds: { readonly [K in keyof XdsResources]?: readonly XdsR
   };
 }
 
+/** Every message of `xds`, decoded (for a one-shot translate, a dump, a test). */
+export function decodeRefs(xds: XdsRefs): XdsResources {
+  return {
+    listeners: [...xds.listeners],
+    routeConfigurations: [...xds.routeConfigurations],
+    clusters: xds.clusters.map((r) => r.message()),
+    clusterLoadAssignments: xds.clusterLoadAssignments.map((r) => r.message()),
+    secrets: [...xds.secrets],
+  };
+}
+
 export function emptyXdsResources(): XdsResources {
   return { listeners: [], routeConfigurations: [], clusters: [], clusterLoadAssignments: [], secrets: [] };
 }

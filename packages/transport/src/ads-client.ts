@@ -288,14 +288,15 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
 
   /** Subscribes to what clusters and listeners reference now; unsubscribes what they no longer do. */
   private followReferences(): void {
-    const clusters = [...this.states.get(TypeUrl.Cluster)!.resources.values()].map((r) => r.message as Cluster);
-    const listeners = [...this.states.get(TypeUrl.Listener)!.resources.values()].map((r) => r.message as Listener);
+    // Clusters are held as bytes: what they reference was noted when they arrived.
+    const clusters = [...this.states.get(TypeUrl.Cluster)!.resources.values()].map((r) => r.clusterRefs!);
+    const listeners = [...this.states.get(TypeUrl.Listener)!.resources.values()].map((r) => r.message() as Listener);
     const wanted = new Map<XdsTypeUrl, Set<string>>([
-      [TypeUrl.ClusterLoadAssignment, new Set(clusters.flatMap((c) => edsServiceName(c) ?? []))],
+      [TypeUrl.ClusterLoadAssignment, new Set(clusters.flatMap((c) => c.eds ?? []))],
       [TypeUrl.RouteConfiguration, new Set(listeners.flatMap(listenerRouteNames))],
     ]);
     if (this.options.subscribeSecrets) {
-      wanted.set(TypeUrl.Secret, new Set([...clusters.flatMap(clusterSecretNames), ...listeners.flatMap(listenerSecretNames)]));
+      wanted.set(TypeUrl.Secret, new Set([...clusters.flatMap((c) => c.secrets), ...listeners.flatMap(listenerSecretNames)]));
     }
     for (const [typeUrl, names] of wanted) {
       const state = this.states.get(typeUrl)!;

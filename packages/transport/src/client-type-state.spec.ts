@@ -1,9 +1,9 @@
-import { create, toBinary } from '@bufbuild/protobuf';
+import { create, equals, toBinary } from '@bufbuild/protobuf';
 import { AnySchema, type Any } from '@bufbuild/protobuf/wkt';
-import { DeltaDiscoveryResponseSchema, DiscoveryResponseSchema, TypeUrl } from '@amesh/proto';
+import { ClusterSchema, DeltaDiscoveryResponseSchema, DiscoveryResponseSchema, ListenerSchema, TypeUrl, UpstreamTlsContextSchema } from '@amesh/proto';
 import { cla, edsCluster } from '../test/fixtures.js';
 import { ClientTypeState } from './client-type-state.js';
-import { ClusterType, EndpointType } from './resource-types.js';
+import { ClusterType, EndpointType, ListenerType } from './resource-types.js';
 
 const packC = (name: string): Any => create(AnySchema, { typeUrl: TypeUrl.Cluster, value: toBinary(ClusterType.schema, edsCluster(name)) });
 const packE = (name: string, ip: string, port = 80): Any =>
@@ -11,6 +11,28 @@ const packE = (name: string, ip: string, port = 80): Any =>
 const sotw = (typeUrl: string, version: string, resources: Any[]) => create(DiscoveryResponseSchema, { typeUrl, versionInfo: version, nonce: `n${version}`, resources });
 
 describe('ClientTypeState', () => {
+  it('holds clusters and assignments as their bytes: each read decodes them anew, what a cluster references is noted once', () => {
+    const s = new ClientTypeState(ClusterType);
+    const mtls = edsCluster('m', 'm-endpoints');
+    const tls = create(UpstreamTlsContextSchema, { commonTlsContext: { tlsCertificateSdsSecretConfigs: [{ name: 'default' }] } });
+    mtls.transportSocket = {
+      $typeName: 'envoy.config.core.v3.TransportSocket',
+      name: 'tls',
+      configType: { case: 'typedConfig', value: create(AnySchema, { typeUrl: `type.googleapis.com/${UpstreamTlsContextSchema.typeName}`, value: toBinary(UpstreamTlsContextSchema, tls) }) },
+    };
+    s.applySotw(sotw(TypeUrl.Cluster, '1', [packC('a'), create(AnySchema, { typeUrl: TypeUrl.Cluster, value: toBinary(ClusterSchema, mtls) })]));
+    const a = s.resources.get('a')!;
+    const first = a.message();
+    expect(equals(ClusterSchema, first as never, edsCluster('a'))).toBe(true);
+    expect(a.message()).not.toBe(first); // not kept decoded
+    expect(a.clusterRefs).toEqual({ eds: 'a', secrets: [] });
+    expect(s.resources.get('m')!.clusterRefs).toEqual({ eds: 'm-endpoints', secrets: ['default'] });
+    // Listeners stay decoded: the same message on every read.
+    const l = new ClientTypeState(ListenerType);
+    l.applySotw(sotw(TypeUrl.Listener, '1', [create(AnySchema, { typeUrl: TypeUrl.Listener, value: toBinary(ListenerSchema, create(ListenerSchema, { name: 'l' })) })]));
+    expect(l.resources.get('l')!.message()).toBe(l.resources.get('l')!.message());
+  });
+
   it('SotW CDS: absence deletes, a rejected update keeps the old copy, and the version stays the last good one', () => {
     const s = new ClientTypeState(ClusterType);
     expect(s.applySotw(sotw(TypeUrl.Cluster, '1', [packC('a'), packC('b')]))).toEqual({ changed: true, errors: [], rejected: [] });

@@ -1,19 +1,85 @@
 import { createHash } from 'node:crypto';
-import type { DescMessage, MessageShape } from '@bufbuild/protobuf';
+import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
-import type { DeltaDiscoveryResponse, DiscoveryResponse } from '@amesh/proto';
-import { decodeResource, type DecodedResource, type XdsResourceType } from './resource-types.js';
+import type { Cluster, DeltaDiscoveryResponse, DiscoveryResponse } from '@amesh/proto';
+import type { XdsRef } from '@amesh/translator';
+import { clusterSecretNames, decodeResource, edsServiceName, type DecodedResource, type XdsResourceType } from './resource-types.js';
 
-/** A resource the client holds; a new object whenever its content changes (identity = version). */
-export interface HeldResource {
-  name: string;
-  message: MessageShape<DescMessage>;
-  version: string;
+type AnyMessage = MessageShape<DescMessage>;
+
+/**
+ * A resource the client holds; a new object whenever its content changes (identity = version),
+ * so it is also the translator's reference to it (XdsRef).
+ */
+export interface HeldResource extends XdsRef<AnyMessage> {
+  readonly name: string;
+  readonly version: string;
   /**
-   * A digest of the resource's bytes, to tell a change from a resend. Not the bytes: they are views
-   * onto whole response buffers and would keep those alive.
+   * What tells a change from a resend: the wire bytes themselves for types held as bytes, else a
+   * digest of them (the bytes are views onto whole response buffers and would keep those alive).
    */
-  digest: string;
+  readonly content: string;
+  /** For clusters: what they make the client subscribe to, known without decoding them again. */
+  readonly clusterRefs?: ClusterRefs;
+}
+
+export interface ClusterRefs {
+  /** The ClusterLoadAssignment an EDS cluster needs; undefined for clusters with their own endpoints. */
+  readonly eds: string | undefined;
+  /** SDS secrets its transport sockets name. */
+  readonly secrets: readonly string[];
+}
+
+/** A resource kept decoded (listeners, route configurations, secrets: few, and read on every pass). */
+class DecodedHeld implements HeldResource {
+  constructor(
+    readonly name: string,
+    readonly version: string,
+    readonly content: string,
+    private readonly decoded: AnyMessage,
+  ) {}
+
+  message(): AnyMessage {
+    return this.decoded;
+  }
+}
+
+/**
+ * A resource kept as its wire bytes (clusters and assignments: one or more per service, the bulk
+ * of a mesh). A decoded Cluster or assignment takes 6-10 times its wire size; the incremental
+ * translator decodes only the ones that changed, so the others need not stay decoded. The bytes
+ * are a latin1 string: one compact on-heap object, also the content key. The message decoded on
+ * arrival (to validate it) is handed to the first read, which is the translation that follows,
+ * and then let go: each resource is decoded once on its way in.
+ */
+class WireHeld implements HeldResource {
+  constructor(
+    private readonly schema: DescMessage,
+    readonly name: string,
+    readonly version: string,
+    readonly content: string,
+    readonly clusterRefs: ClusterRefs | undefined,
+    private arrived: AnyMessage | undefined,
+  ) {}
+
+  message(): AnyMessage {
+    const m = this.arrived;
+    if (m) {
+      this.arrived = undefined;
+      return m;
+    }
+    return fromBinary(this.schema, Buffer.from(this.content, 'latin1'));
+  }
+}
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/** A resource of a response as sort() sees it: decoded and checked, or known by its bytes (no message). */
+type Sorted = Exclude<DecodedResource, { ok: true }> | { ok: true; name: string; message?: AnyMessage; problems: string[] };
+
+function clusterRefsOf(cluster: Cluster): ClusterRefs {
+  const secrets = clusterSecretNames(cluster);
+  return { eds: edsServiceName(cluster), secrets: secrets.length ? secrets : NO_NAMES };
 }
 
 /** The outcome of applying one response: what to ACK or NACK with. */
@@ -27,6 +93,11 @@ export interface ApplyResult {
 
 function digestOf(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('base64');
+}
+
+/** The content key of a resource's bytes (see HeldResource.content). */
+function contentOf(type: XdsResourceType, bytes: Uint8Array): string {
+  return type.heldAsBytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1') : digestOf(bytes);
 }
 
 const MAX_CHANGES = 4096;
@@ -83,7 +154,7 @@ export class ClientTypeState {
   readonly changes: string[] = [];
 
   /**
-   * Content digest -> name of the held resource with those bytes. Only SotW, which resends
+   * Content key -> name of the held resource with those bytes. Only SotW, which resends
    * everything, needs it (made at its first response).
    */
   private byContent: Map<string, string> | undefined;
@@ -110,7 +181,7 @@ export class ClientTypeState {
   private drop(name: string): boolean {
     const held = this.resources.get(name);
     if (!held) return false;
-    this.byContent?.delete(held.digest);
+    this.byContent?.delete(held.content);
     this.resources.delete(name);
     this.touch(name);
     return true;
@@ -120,15 +191,20 @@ export class ClientTypeState {
     return this.type.wildcard || this.subscribed.has(name);
   }
 
-  /** Sets a held resource if its content differs; true when something changed. */
-  private put(name: string, message: MessageShape<DescMessage>, digest: string, version: string): boolean {
+  /**
+   * Sets a held resource if its content differs; true when something changed. `message` is
+   * undefined only for bytes held already under this name (nothing to change then).
+   */
+  private put(name: string, message: AnyMessage | undefined, content: string, version: string): boolean {
     this.missing.delete(name);
     const held = this.resources.get(name);
-    if (held && held.digest === digest) return false;
+    if ((held && held.content === content) || !message) return false;
     this.touch(name);
-    if (held) this.byContent?.delete(held.digest);
-    this.resources.set(name, { name, message, digest, version });
-    this.byContent?.set(digest, name);
+    if (held) this.byContent?.delete(held.content);
+    const type = this.type;
+    const clusterRefs = type.key === 'clusters' ? clusterRefsOf(message as Cluster) : undefined;
+    this.resources.set(name, type.heldAsBytes ? new WireHeld(type.schema, name, version, content, clusterRefs, message) : new DecodedHeld(name, version, content, message));
+    this.byContent?.set(content, name);
     return true;
   }
 
@@ -137,20 +213,21 @@ export class ClientTypeState {
    * reject every copy, since the client cannot know which one the server meant.
    */
   private sort(items: { any: Any | undefined; name?: string }[]): {
-    good: Map<string, { message: MessageShape<DescMessage>; digest: string; index: number }>;
+    good: Map<string, { message?: AnyMessage; content: string; index: number }>;
     errors: string[];
     rejected: Set<string>;
   } {
-    const good = new Map<string, { message: MessageShape<DescMessage>; digest: string; index: number }>();
+    const good = new Map<string, { message?: AnyMessage; content: string; index: number }>();
     const errors: string[] = [];
     const rejected = new Set<string>();
     const seen = new Set<string>();
     items.forEach(({ any, name }, index) => {
       // SotW resends everything: bytes we already hold were decoded and validated before.
-      const digest = any && any.typeUrl === this.type.typeUrl ? digestOf(any.value) : '';
-      const knownName = digest ? this.byContent?.get(digest) : undefined;
+      const content = any && any.typeUrl === this.type.typeUrl ? contentOf(this.type, any.value) : '';
+      const knownName = content ? this.byContent?.get(content) : undefined;
       const held = knownName !== undefined && (name === undefined || name === knownName) ? this.resources.get(knownName) : undefined;
-      const decoded: DecodedResource = held ? { ok: true, name: held.name, message: held.message, problems: [] } : decodeResource(this.type, any, name);
+      // Held bytes are not decoded again (nor kept decoded): put() sees the same content and stops.
+      const decoded: Sorted = held ? { ok: true, name: held.name, problems: [] } : decodeResource(this.type, any, name);
       const label = decoded.name ? `${this.type.short} ${decoded.name}` : `${this.type.short} resource #${index}`;
       if (decoded.name !== undefined && seen.has(decoded.name)) {
         errors.push(`${label}: duplicate name in one response`);
@@ -166,7 +243,7 @@ export class ClientTypeState {
         errors.push(`${label}: ${decoded.problems.join('; ')}`);
         rejected.add(decoded.name);
       } else if (!rejected.has(decoded.name)) {
-        good.set(decoded.name, { message: decoded.message, digest, index });
+        good.set(decoded.name, { message: decoded.message, content, index });
       }
     });
     return { good, errors, rejected };
@@ -176,12 +253,12 @@ export class ClientTypeState {
   applySotw(res: DiscoveryResponse): ApplyResult {
     if (!this.byContent) {
       this.byContent = new Map();
-      for (const [name, held] of this.resources) this.byContent.set(held.digest, name);
+      for (const [name, held] of this.resources) this.byContent.set(held.content, name);
     }
     const { good, errors, rejected } = this.sort(res.resources.map((any) => ({ any })));
     let changed = false;
     for (const [name, r] of good) {
-      if (this.wants(name)) changed = this.put(name, r.message, r.digest, res.versionInfo) || changed;
+      if (this.wants(name)) changed = this.put(name, r.message, r.content, res.versionInfo) || changed;
     }
     if (this.type.allResourcesRequired) {
       // Absent from a full response = deleted; a rejected update keeps the old copy.
@@ -199,7 +276,7 @@ export class ClientTypeState {
     const { good, errors, rejected } = this.sort(withBody.map((r) => ({ any: r.resource, name: r.name || undefined })));
     let changed = false;
     for (const [name, r] of good) {
-      if (this.wants(name)) changed = this.put(name, r.message, r.digest, withBody[r.index]!.version) || changed;
+      if (this.wants(name)) changed = this.put(name, r.message, r.content, withBody[r.index]!.version) || changed;
     }
     for (const name of res.removedResources) {
       if (this.drop(name)) changed = true;

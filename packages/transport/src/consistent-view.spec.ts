@@ -95,7 +95,7 @@ describe('consistent view', () => {
       view = next;
       snap = nextSnap;
     }
-    expect(snap.resources.clusterLoadAssignments.map((c) => c.clusterName)).toEqual(['a', 'b', 'd']);
+    expect(snap.resources.clusterLoadAssignments.map((c) => c.name)).toEqual(['a', 'b', 'd']);
   });
 
   it('lets go of earlier views and snapshots as endpoint updates follow each other', async () => {
@@ -114,7 +114,7 @@ describe('consistent view', () => {
       give(s, TypeUrl.ClusterLoadAssignment, [cla('b', [`10.0.1.${i}`])]);
       view = computeView(s, view);
       const snap = snapshotOf(view, s);
-      expect(snap.resources.clusterLoadAssignments[1]!.endpoints[0]!.lbEndpoints).toHaveLength(1);
+      expect(snap.resources.clusterLoadAssignments[1]!.message().endpoints[0]!.lbEndpoints).toHaveLength(1);
       patched.push(new WeakRef(snap.resources.clusterLoadAssignments));
     }
     // WeakRef targets stay alive until the end of the job that made them.

@@ -1,7 +1,7 @@
 import { TypeUrl, type Cluster, type ClusterLoadAssignment, type Listener, type RouteConfiguration, type Secret, type XdsTypeUrl } from '@amesh/proto';
-import type { XdsResources } from '@amesh/translator';
+import type { XdsRef } from '@amesh/translator';
 import type { ClientTypeState, HeldResource } from './client-type-state.js';
-import { edsServiceName, listenerRouteNames } from './resource-types.js';
+import { listenerRouteNames } from './resource-types.js';
 import type { ReceivedResource, XdsSnapshot } from './xds-snapshot.js';
 
 /** A cluster as published, with the endpoints it was complete with (none: inline or known missing). */
@@ -29,20 +29,22 @@ export function emptyView(): PublishedView {
 export type TypeStates = ReadonlyMap<XdsTypeUrl, ClientTypeState>;
 
 // Derived facts per held copy (a held copy is replaced, never mutated, when its content changes).
-const edsNames = new WeakMap<HeldResource, string | null>();
 const routeNames = new WeakMap<HeldResource, string[]>();
 const receivedOf = new WeakMap<HeldResource, ReceivedResource>();
 
 function edsNameOf(cluster: HeldResource): string | undefined {
-  let name = edsNames.get(cluster);
-  if (name === undefined) edsNames.set(cluster, (name = edsServiceName(cluster.message as Cluster) ?? null));
-  return name ?? undefined;
+  return cluster.clusterRefs?.eds;
 }
 
 function routeNamesOf(listener: HeldResource): string[] {
   let names = routeNames.get(listener);
-  if (!names) routeNames.set(listener, (names = listenerRouteNames(listener.message as Listener)));
+  if (!names) routeNames.set(listener, (names = listenerRouteNames(listener.message() as Listener)));
   return names;
+}
+
+/** A held resource as the translator takes it: the type states hold clusters and assignments. */
+function refTo<T>(r: HeldResource): XdsRef<T> {
+  return r as unknown as XdsRef<T>;
 }
 
 /**
@@ -207,31 +209,37 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
   const note = (typeUrl: XdsTypeUrl, r: HeldResource): void => {
     received.push(receivedEntry(typeUrl, r));
   };
-  const resources: XdsResources = { listeners: [], routeConfigurations: [], clusters: [], clusterLoadAssignments: [], secrets: [] };
+  const resources = {
+    listeners: [] as Listener[],
+    routeConfigurations: [] as RouteConfiguration[],
+    clusters: [] as XdsRef<Cluster>[],
+    clusterLoadAssignments: [] as XdsRef<ClusterLoadAssignment>[],
+    secrets: [] as Secret[],
+  };
   const claSeen = new Set<string>();
   for (const { cluster, endpoints } of view.clusters.values()) {
-    resources.clusters.push(cluster.message as Cluster);
+    resources.clusters.push(refTo(cluster));
     note(TypeUrl.Cluster, cluster);
     if (endpoints && !claSeen.has(endpoints.name)) {
       claSeen.add(endpoints.name);
       claPlaces.set(endpoints.name, { resource: resources.clusterLoadAssignments.length, received: received.length });
-      resources.clusterLoadAssignments.push(endpoints.message as ClusterLoadAssignment);
+      resources.clusterLoadAssignments.push(refTo(endpoints));
       note(TypeUrl.ClusterLoadAssignment, endpoints);
     }
   }
   const routeSeen = new Set<string>();
   for (const { listener, routes } of view.listeners.values()) {
-    resources.listeners.push(listener.message as Listener);
+    resources.listeners.push(listener.message() as Listener);
     note(TypeUrl.Listener, listener);
     for (const route of routes) {
       if (routeSeen.has(route.name)) continue;
       routeSeen.add(route.name);
-      resources.routeConfigurations.push(route.message as RouteConfiguration);
+      resources.routeConfigurations.push(route.message() as RouteConfiguration);
       note(TypeUrl.RouteConfiguration, route);
     }
   }
   for (const secret of view.secrets.values()) {
-    resources.secrets.push(secret.message as Secret);
+    resources.secrets.push(secret.message() as Secret);
     note(TypeUrl.Secret, secret);
   }
   const snapshot = { resources, versions, received };
@@ -269,7 +277,7 @@ function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions'])
     if (!after.endpoints || !before.endpoints) return undefined;
     const place = base.claPlaces.get(after.endpoints.name);
     if (!place || after.endpoints.name !== before.endpoints.name) return undefined;
-    clas[place.resource] = after.endpoints.message as ClusterLoadAssignment;
+    clas[place.resource] = refTo(after.endpoints);
     received[place.received] = receivedEntry(TypeUrl.ClusterLoadAssignment, after.endpoints);
   }
   const snapshot: XdsSnapshot = { resources: { ...base.snapshot.resources, clusterLoadAssignments: clas }, versions, received };

@@ -45,6 +45,8 @@ export interface XdsResourceType<S extends DescMessage = DescMessage> {
   allResourcesRequired: boolean;
   /** Subscribed as a wildcard (every resource of the type) rather than by name. */
   wildcard: boolean;
+  /** Held as wire bytes and decoded when needed, not kept decoded (see HeldResource). */
+  heldAsBytes: boolean;
 }
 
 /**
@@ -80,6 +82,7 @@ export const ClusterType: XdsResourceType<typeof ClusterSchema> = {
     return problems;
   },
   ...WILDCARD_TYPE,
+  heldAsBytes: true,
 };
 
 function loadAssignmentProblems(cla: ClusterLoadAssignment | undefined, where: string): string[] {
@@ -108,6 +111,7 @@ export const EndpointType: XdsResourceType<typeof ClusterLoadAssignmentSchema> =
     return [...problems, ...loadAssignmentProblems(cla, `ClusterLoadAssignment ${cla.clusterName}`)];
   },
   ...NAMED_TYPE,
+  heldAsBytes: true,
 };
 
 export const ListenerType: XdsResourceType<typeof ListenerSchema> = {
@@ -127,6 +131,7 @@ export const ListenerType: XdsResourceType<typeof ListenerSchema> = {
     return problems;
   },
   ...WILDCARD_TYPE,
+  heldAsBytes: false,
 };
 
 export const RouteType: XdsResourceType<typeof RouteConfigurationSchema> = {
@@ -143,6 +148,7 @@ export const RouteType: XdsResourceType<typeof RouteConfigurationSchema> = {
     return problems;
   },
   ...NAMED_TYPE,
+  heldAsBytes: false,
 };
 
 export const SecretType: XdsResourceType<typeof SecretSchema> = {
@@ -153,6 +159,7 @@ export const SecretType: XdsResourceType<typeof SecretSchema> = {
   nameOf: (s) => s.name,
   validate: (s) => (s.name ? [] : ['Secret has no name']),
   ...NAMED_TYPE,
+  heldAsBytes: false,
 };
 
 /** Every type amesh subscribes to, in istiod's push order (CDS, EDS, LDS, RDS, SDS). */

@@ -5,7 +5,7 @@ import { create } from '@bufbuild/protobuf';
 import { anyPack } from '@bufbuild/protobuf/wkt';
 import forge from 'node-forge';
 import { ClusterLoadAssignmentSchema, ClusterSchema, SecretSchema, TypeUrl, UpstreamTlsContextSchema } from '@amesh/proto';
-import { emptyXdsResources, translate } from '@amesh/translator';
+import { decodeRefs, refsOf, translate } from '@amesh/translator';
 import { requestWorkloadCertificate } from './istio-ca-client.js';
 import { startLocalIstioCa } from './local-istio-ca.js';
 import { createWorkloadCsr, spiffeId } from './workload-csr.js';
@@ -39,7 +39,7 @@ function autoMtlsSnapshot(): XdsSnapshot {
     clusterName: CLUSTER,
     endpoints: [{ lbEndpoints: [{ hostIdentifier: { case: 'endpoint', value: { address: { address: { case: 'socketAddress', value: { address: '10.244.1.7', portSpecifier: { case: 'portValue', value: 9080 } } } } } }, metadata: { filterMetadata: { 'envoy.transport_socket_match': { fields: { tlsMode: { kind: { case: 'stringValue', value: 'istio' } } } } } } }] }],
   });
-  return { resources: { ...emptyXdsResources(), clusters: [cluster], clusterLoadAssignments: [cla] }, versions: {}, received: [] };
+  return { resources: refsOf({ clusters: [cluster], clusterLoadAssignments: [cla] }), versions: {}, received: [] };
 }
 
 describe('workload certificate -> SDS secrets -> APISIX ssl', () => {
@@ -77,14 +77,14 @@ describe('workload certificate -> SDS secrets -> APISIX ssl', () => {
   });
 
   it('the mTLS upstream references a client ssl holding the issued certificate; inbound verifies with ROOTCA', () => {
-    const before = translate(autoMtlsSnapshot().resources);
+    const before = translate(decodeRefs(autoMtlsSnapshot().resources));
     const upstream = before.config.upstreams.find((u) => u.desc?.includes('reviews') || u.name?.includes('reviews'))!;
     expect(upstream.scheme).toBe('https');
     const clientId = upstream.tls?.client_cert_id;
     expect(clientId).toBeDefined();
     expect(before.config.ssls.find((s) => s.id === clientId)).toBeUndefined();
 
-    const after = translate(withWorkloadSecrets(autoMtlsSnapshot(), cert).resources);
+    const after = translate(decodeRefs(withWorkloadSecrets(autoMtlsSnapshot(), cert).resources));
     const client = after.config.ssls.find((s) => s.id === clientId)!;
     expect(client).toMatchObject({ type: 'client', cert: cert.certChain, key: cert.privateKey });
     expect(after.config.upstreams.find((u) => u.id === upstream.id)?.tls?.client_cert_id).toBe(clientId);

@@ -1,5 +1,5 @@
 import type { XdsTypeUrl } from '@amesh/proto';
-import type { XdsResources } from '@amesh/translator';
+import type { XdsRefs } from '@amesh/translator';
 
 /** A resource as received, with the version the server gave it (Delta) or its response's (SotW). */
 export interface ReceivedResource {
@@ -24,7 +24,8 @@ export interface NackRecord {
  * listener its routes. Consumers get only these; never a partial state from a dropped stream.
  */
 export interface XdsSnapshot {
-  resources: XdsResources;
+  /** Clusters and assignments by reference: held as wire bytes, decoded when read (XdsRef.message()). */
+  resources: XdsRefs;
   /** Last accepted version per type. */
   versions: Partial<Record<XdsTypeUrl, string>>;
   received: ReceivedResource[];

@@ -14,7 +14,7 @@ import { cla, edsCluster, eventually, meshIp, smallMesh } from './fixtures.js';
 const NODE = { id: 'sidecar~10.1.1.1~app-1.default~default.svc.cluster.local', cluster: 'app.default' };
 
 function ipsOf(snapshot: XdsSnapshot, cluster: string): string[] {
-  const found = snapshot.resources.clusterLoadAssignments.find((c) => c.clusterName === cluster);
+  const found = snapshot.resources.clusterLoadAssignments.find((c) => c.name === cluster)?.message();
   return (found?.endpoints ?? []).flatMap((l) =>
     l.lbEndpoints.flatMap((e) => (e.hostIdentifier.case === 'endpoint' && e.hostIdentifier.value.address?.address.case === 'socketAddress' ? [e.hostIdentifier.value.address.address.value.address] : [])),
   );
@@ -22,9 +22,9 @@ function ipsOf(snapshot: XdsSnapshot, cluster: string): string[] {
 
 /** Every EDS cluster has its endpoints and every RDS name its routes: what consumers are promised. */
 function assertConsistent(snapshot: XdsSnapshot): void {
-  const claNames = new Set(snapshot.resources.clusterLoadAssignments.map((c) => c.clusterName));
+  const claNames = new Set(snapshot.resources.clusterLoadAssignments.map((c) => c.name));
   for (const c of snapshot.resources.clusters) {
-    const eds = edsServiceName(c);
+    const eds = edsServiceName(c.message());
     if (eds) expect(claNames.has(eds)).toBe(true);
   }
   expect(snapshot.resources.clusters.length).toBeGreaterThan(0);
@@ -84,7 +84,7 @@ describe.each<AdsProtocol>(['delta', 'sotw'])('AdsClient against AdsServer (%s)'
     // Removal: the cluster goes and the client unsubscribes its endpoints.
     server.cache.setDefaultSnapshot({ ...grown, clusters: grown.clusters.filter((c) => c.name !== C(0)) });
     await eventually(() => client!.snapshot()!.resources.clusters.length === 3, 5000, 'cluster removal');
-    expect(client!.snapshot()!.resources.clusterLoadAssignments.map((c) => c.clusterName)).not.toContain(C(0));
+    expect(client!.snapshot()!.resources.clusterLoadAssignments.map((c) => c.name)).not.toContain(C(0));
     expect(client!.status().subscriptions?.[TypeUrl.ClusterLoadAssignment]).not.toContain(C(0));
 
     for (const s of snapshots) assertConsistent(s);
@@ -167,7 +167,7 @@ describe.each<AdsProtocol>(['delta', 'sotw'])('AdsClient against AdsServer (%s)'
     server.cache.setDefaultSnapshot(smallMesh(2));
     await server.listen(port);
     await eventually(() => client!.snapshot()!.resources.clusters.length === 2, 5000, 'removal after restart');
-    expect(client!.snapshot()!.resources.clusterLoadAssignments.map((c) => c.clusterName).sort()).toEqual([C(0), C(1)]);
+    expect(client!.snapshot()!.resources.clusterLoadAssignments.map((c) => c.name).sort()).toEqual([C(0), C(1)]);
     expect(client!.status().subscriptions?.[TypeUrl.ClusterLoadAssignment]?.sort()).toEqual([C(0), C(1)]);
   });
 

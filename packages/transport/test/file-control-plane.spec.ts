@@ -26,7 +26,7 @@ function writeMesh(dir: string, resources: XdsResources): void {
 }
 
 function endpointOf(client: AdsClient, i: number): string | undefined {
-  const cla = client.snapshot()?.resources.clusterLoadAssignments.find((c) => c.clusterName === `outbound|80||svc-${i}.default.svc.cluster.local`);
+  const cla = client.snapshot()?.resources.clusterLoadAssignments.find((c) => c.name === `outbound|80||svc-${i}.default.svc.cluster.local`)?.message();
   const ep = cla?.endpoints[0]?.lbEndpoints[0]?.hostIdentifier;
   return ep?.case === 'endpoint' && ep.value.address?.address.case === 'socketAddress' ? ep.value.address.address.value.address : undefined;
 }

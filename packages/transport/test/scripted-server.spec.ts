@@ -82,11 +82,11 @@ describe('AdsClient against a scripted SotW server', () => {
     const type = (t: XdsTypeUrl) => RESOURCE_TYPES.find((r) => r.typeUrl === t)!;
     // An EDS response with only y: x's endpoints stay. A CDS response with only x: y goes.
     server.push({ typeUrl: TypeUrl.ClusterLoadAssignment, versionInfo: '2', nonce: 'e2', resources: [create(AnySchema, { typeUrl: TypeUrl.ClusterLoadAssignment, value: toBinary(type(TypeUrl.ClusterLoadAssignment).schema, cla('y', ['10.0.0.3']) as never) })] });
-    await eventually(() => client!.snapshot()!.resources.clusterLoadAssignments.some((c) => c.clusterName === 'y' && JSON.stringify(c.endpoints).includes('10.0.0.3')), 5000, 'EDS update');
-    expect(client.snapshot()!.resources.clusterLoadAssignments.map((c) => c.clusterName).sort()).toEqual(['x', 'y']);
+    await eventually(() => client!.snapshot()!.resources.clusterLoadAssignments.some((c) => c.name === 'y' && JSON.stringify(c.message().endpoints).includes('10.0.0.3')), 5000, 'EDS update');
+    expect(client.snapshot()!.resources.clusterLoadAssignments.map((c) => c.name).sort()).toEqual(['x', 'y']);
     server.push({ typeUrl: TypeUrl.Cluster, versionInfo: '2', nonce: 'c2', resources: [packCluster('x')] });
     await eventually(() => client!.snapshot()!.resources.clusters.length === 1, 5000, 'CDS deletion');
-    expect(client.snapshot()!.resources.clusterLoadAssignments.map((c) => c.clusterName)).toEqual(['x']);
+    expect(client.snapshot()!.resources.clusterLoadAssignments.map((c) => c.name)).toEqual(['x']);
     await eventually(() => server!.requests.some((r) => r.typeUrl === TypeUrl.ClusterLoadAssignment && r.resourceNames.join() === 'x'), 5000, 'EDS unsubscribe of y');
   });
 
@@ -129,8 +129,8 @@ describe('AdsClient against a scripted SotW server', () => {
     expect(snapshot.resources.listeners.length).toBe(resources.listeners.length);
     // Every EDS cluster whose endpoints the recording has got them.
     const recorded = new Set(resources.clusterLoadAssignments.map((c) => c.clusterName));
-    const got = new Set(snapshot.resources.clusterLoadAssignments.map((c) => c.clusterName));
-    const edsNames = snapshot.resources.clusters.flatMap((c) => edsServiceName(c) ?? []);
+    const got = new Set(snapshot.resources.clusterLoadAssignments.map((c) => c.name));
+    const edsNames = snapshot.resources.clusters.flatMap((c) => edsServiceName(c.message()) ?? []);
     expect(edsNames.length).toBeGreaterThan(0);
     for (const name of edsNames) expect(got.has(name)).toBe(recorded.has(name));
     const routeNames = snapshot.resources.listeners.flatMap(listenerRouteNames);

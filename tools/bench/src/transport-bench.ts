@@ -64,7 +64,7 @@ function firstIp(cla: ClusterLoadAssignment | undefined): string | undefined {
 /** The CLA of a cluster; snapshots list them in cluster order, so try the index first. */
 function claNamed(s: XdsSnapshot, name: string, hint: number): ClusterLoadAssignment | undefined {
   const guess = s.resources.clusterLoadAssignments[hint];
-  return guess?.clusterName === name ? guess : s.resources.clusterLoadAssignments.find((c) => c.clusterName === name);
+  return (guess?.name === name ? guess : s.resources.clusterLoadAssignments.find((c) => c.name === name))?.message();
 }
 
 /** Resolves with the first snapshot (from now on) that satisfies `ok`. */

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { ClusterSchema, RouteConfigurationSchema, type RouteConfiguration } from '@amesh/proto';
 import * as path from 'node:path';
-import { emptyXdsResources, translate, upstreamIdFor, type ApisixRoute, type ApisixUpstream, type PortMatch, type TranslationReport } from '@amesh/translator';
+import { emptyXdsResources, refsOf, translate, upstreamIdFor, type ApisixRoute, type ApisixUpstream, type PortMatch, type TranslationReport } from '@amesh/translator';
 import { loadXdsPaths } from '@amesh/translator/loader';
 import { explain } from './explain.js';
 import { parseExplainQuery, type ExplainRequest } from './explain-request.js';
@@ -64,7 +64,7 @@ describe('explain', () => {
       reason: 'header matcher cannot be expressed',
     },
   ];
-  const input = { xds, routes, upstreams, report };
+  const input = { xds: refsOf(xds), routes, upstreams, report };
 
   it('names the APISIX route and the xDS route it came from', () => {
     const e = explain(input, req('host=reviews&path=/productpage&port=9080'));
@@ -82,7 +82,7 @@ describe('explain', () => {
   });
 
   it('explains a missing virtual host', () => {
-    const e = explain({ ...input, xds: { ...xds, routeConfigurations: [create(RouteConfigurationSchema, { name: '9080', virtualHosts: rc.virtualHosts.slice(0, 2) })] } }, req('host=nope.io&path=/&port=9080'));
+    const e = explain({ ...input, xds: { ...refsOf(xds), routeConfigurations: [create(RouteConfigurationSchema, { name: '9080', virtualHosts: rc.virtualHosts.slice(0, 2) })] } }, req('host=nope.io&path=/&port=9080'));
     expect(e.served).toBe(false);
     expect(e.reason).toBe('no virtual host for nope.io:9080 in any route configuration of port 9080');
   });
@@ -120,7 +120,7 @@ describe('explain on the example mesh, by port-match mode', () => {
   const served = async (portMatch: PortMatch, explainAs: PortMatch | undefined, q: string) => {
     const { resources: xds } = await loadXdsPaths([path.join(__dirname, '../../../../examples/bookinfo/xds.yaml')]);
     const { config, report } = translate(xds, { portMatch });
-    return explain({ xds, routes: config.routes, upstreams: config.upstreams, report, portMatch: explainAs }, req(q));
+    return explain({ xds: refsOf(xds), routes: config.routes, upstreams: config.upstreams, report, portMatch: explainAs }, req(q));
   };
 
   it('takes host as the authority as sent, and defaults to outbound', () => {

@@ -15,13 +15,13 @@ import {
   type ReportItem,
   type RouteCandidate,
   type TranslationReport,
-  type XdsResources,
+  type XdsRefs,
 } from '@amesh/translator';
 import type { ExplainRequest } from './explain-request.js';
 
 export interface ExplainInput {
   /** The xDS resources whose translation is in storage. */
-  xds: XdsResources | undefined;
+  xds: XdsRefs | undefined;
   routes: readonly ApisixRoute[];
   upstreams: readonly ApisixUpstream[];
   report: TranslationReport;
@@ -148,7 +148,7 @@ function whyNone(
 }
 
 /** Envoy's choice on the same input, with the report items about its route (or virtual host). */
-function envoyPick(xds: XdsResources, report: TranslationReport, req: ExplainRequest, notes: string[]): EnvoyPick | undefined {
+function envoyPick(xds: XdsRefs, report: TranslationReport, req: ExplainRequest, notes: string[]): EnvoyPick | undefined {
   const m = matchEnvoyRoute(xds, req);
   if (!m) return undefined;
   const { scope } = m;

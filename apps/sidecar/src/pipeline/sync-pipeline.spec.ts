@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { ClusterLoadAssignmentSchema, ClusterSchema, ListenerSchema, TypeUrl } from '@amesh/proto';
 import { createStorage, type Change, type Storage } from '@amesh/storage';
-import { emptyApisixConfig, emptyXdsResources, type TranslateResult, type XdsResources } from '@amesh/translator';
+import { decodeRefs, emptyApisixConfig, emptyXdsResources, refsOf, type TranslateResult, type XdsRefs } from '@amesh/translator';
 import type { XdsSnapshot } from '@amesh/transport';
 import pino from 'pino';
 import { SidecarMetrics } from '../observability/sidecar-metrics.js';
@@ -32,16 +32,16 @@ function snapshot(n: number, version: string, endpoints: Record<number, string[]
       }),
     );
   }
-  return { resources: r, versions: { [TypeUrl.Cluster]: version, [TypeUrl.ClusterLoadAssignment]: version }, received: [] };
+  return { resources: refsOf(r), versions: { [TypeUrl.Cluster]: version, [TypeUrl.ClusterLoadAssignment]: version }, received: [] };
 }
 
 /**
  * A small stand-in for the translator (its behaviour is not under test here): an upstream per
  * cluster with the CLA's addresses, and a route per cluster.
  */
-function toyTranslate(xds: XdsResources): TranslateResult {
+function toyTranslate(xds: XdsRefs): TranslateResult {
   const config = emptyApisixConfig();
-  for (const cla of xds.clusterLoadAssignments) {
+  for (const cla of decodeRefs(xds).clusterLoadAssignments) {
     const nodes = cla.endpoints.flatMap((l) =>
       l.lbEndpoints.map((e) => {
         const a = e.hostIdentifier.case === 'endpoint' ? e.hostIdentifier.value.address?.address : undefined;
@@ -187,7 +187,7 @@ describe('SyncPipeline', () => {
     const p = new SyncPipeline({ storage, metrics: new SidecarMetrics(), log, translate: toyTranslate }, WrittenIndex.empty());
     p.submit(snapshot(2, 'v1'));
     await p.whenIdle();
-    p.submit({ resources: emptyXdsResources(), versions: {}, received: [] });
+    p.submit({ resources: refsOf(emptyXdsResources()), versions: {}, received: [] });
     await p.whenIdle();
     expect(p.lastError?.stage).toBe('guard');
     expect((await storage.readAll()).get('routes')?.size).toBe(2);
@@ -199,7 +199,7 @@ describe('SyncPipeline', () => {
     await p.whenIdle();
     const listenersOnly = emptyXdsResources();
     listenersOnly.listeners.push(create(ListenerSchema, { name: '0.0.0.0_80' }));
-    p.submit({ resources: listenersOnly, versions: {}, received: [] });
+    p.submit({ resources: refsOf(listenersOnly), versions: {}, received: [] });
     await p.whenIdle();
     expect(p.lastError).toMatchObject({ stage: 'guard', message: expect.stringMatching(/translates to an empty configuration/) });
     expect((await storage.readAll()).get('upstreams')?.size).toBe(2);

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Storage } from '@amesh/storage';
 import { RESOURCE_KINDS, StorageValidationError } from '@amesh/storage';
-import type { ApisixConfig, TranslateResult, TranslationReport, XdsResources } from '@amesh/translator';
+import type { ApisixConfig, TranslateResult, TranslationReport, XdsRefs } from '@amesh/translator';
 import type { XdsSnapshot } from '@amesh/transport';
 import type { Logger } from 'pino';
 import { typeLabel, type SidecarMetrics } from '../observability/sidecar-metrics.js';
@@ -9,7 +9,7 @@ import { diffConfig, WrittenIndex } from './config-diff.js';
 
 export interface SyncPipelineDeps {
   storage: Storage;
-  translate: (xds: XdsResources) => TranslateResult;
+  translate: (xds: XdsRefs) => TranslateResult;
   metrics: SidecarMetrics;
   log: Logger;
   /** Called after each successful apply (e.g. to compact the heap after a large one). */
@@ -225,7 +225,7 @@ export class SyncPipeline {
   }
 }
 
-function isEmptySnapshot(r: XdsResources): boolean {
+function isEmptySnapshot(r: XdsRefs): boolean {
   return r.listeners.length === 0 && r.clusters.length === 0;
 }
 

@@ -11,6 +11,7 @@ import { WrittenIndex } from '../pipeline/config-diff.js';
 import { SyncPipeline } from '../pipeline/sync-pipeline.js';
 import { startStatusServer, type StatusServer } from '../status/status-server.js';
 import { heapCompactor } from './heap-compactor.js';
+import { releaseFreeMallocMemory } from './malloc-trim.js';
 import { workloadCertificates, type WorkloadCertificates } from './workload-certificates.js';
 
 export interface RunningSidecar {
@@ -54,8 +55,8 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
         storage,
         metrics,
         log,
-        translate: createTranslator({ portMatch: config.portMatch }).translate,
-        onApplied: heapCompactor({ gc: (globalThis as { gc?: () => void }).gc, log }),
+        translate: createTranslator({ portMatch: config.portMatch }).translateRefs,
+        onApplied: heapCompactor({ gc: (globalThis as { gc?: () => void }).gc, releaseFreeMemory: releaseFreeMallocMemory, log }),
       },
       baseline,
     );

@@ -8,9 +8,11 @@ import {
   createTranslator,
   emptyApisixConfig,
   emptyXdsResources,
+  refsOf,
   upstreamIdFor,
   type PortMatch,
   type TranslateResult,
+  type XdsRefs,
   type XdsResources,
 } from '@amesh/translator';
 import { loadXdsPaths } from '@amesh/translator/loader';
@@ -32,8 +34,8 @@ const inline = (text: string) => ({ specifier: { case: 'inlineBytes' as const, v
 
 /** A snapshot carrying private keys: an SDS secret and a cluster whose TLS context holds one inline (in an Any). */
 function snapshotWithKeys(): XdsSnapshot {
-  const s = snapshot();
-  s.resources.secrets.push(
+  return snapshot((r) => {
+  r.secrets.push(
     create(SecretSchema, {
       name: 'default',
       type: { case: 'tlsCertificate', value: { certificateChain: inline(CERT_PEM), privateKey: inline(KEY_PEM), password: { specifier: { case: 'inlineString', value: 'hunter2' } } } },
@@ -43,13 +45,13 @@ function snapshotWithKeys(): XdsSnapshot {
     sni: 'mtls.default.svc.cluster.local',
     commonTlsContext: { tlsCertificates: [{ certificateChain: inline(CERT_PEM), privateKey: { specifier: { case: 'inlineString', value: KEY_PEM } } }] },
   });
-  s.resources.clusters.push(
+  r.clusters.push(
     create(ClusterSchema, { name: TLS_CLUSTER, transportSocket: { name: 'envoy.transport_sockets.tls', configType: { case: 'typedConfig', value: anyPack(UpstreamTlsContextSchema, tls) } } }),
   );
-  return s;
+  });
 }
 
-function snapshot(): XdsSnapshot {
+function snapshot(extend: (r: XdsResources) => void = () => undefined): XdsSnapshot {
   const resources = emptyXdsResources();
   resources.clusters.push(create(ClusterSchema, { name: CLUSTER }), create(ClusterSchema, { name: 'outbound|80||other' }));
   resources.routeConfigurations.push(
@@ -70,8 +72,9 @@ function snapshot(): XdsSnapshot {
       ],
     }),
   );
+  extend(resources);
   return {
-    resources,
+    resources: refsOf(resources),
     versions: { [TypeUrl.Cluster]: 'c1', [TypeUrl.RouteConfiguration]: 'r1' },
     received: [
       { typeUrl: TypeUrl.Cluster, name: CLUSTER, version: 'c1' },
@@ -81,7 +84,7 @@ function snapshot(): XdsSnapshot {
 }
 
 /** Stand-in translator: one upstream per cluster, one route for reviews. */
-function toyTranslate(xds: XdsResources): TranslateResult {
+function toyTranslate(xds: XdsRefs): TranslateResult {
   const config = emptyApisixConfig();
   for (const c of xds.clusters) config.upstreams.push({ id: upstreamIdFor(c.name), name: c.name, type: 'roundrobin', nodes: [{ host: '10.0.0.1', port: 9080, weight: 1 }] });
   for (const secret of xds.secrets) config.ssls.push({ id: `ssl-${secret.name}`, type: 'client', cert: CERT_PEM, key: KEY_PEM, certs: [CERT_PEM], keys: [KEY_PEM] });
@@ -100,7 +103,7 @@ const xdsStatus: AdsClientStatus = {
 
 /** A pipeline on memory storage and a status server over it, on a real socket. */
 async function statusFixture(
-  translate: (xds: XdsResources) => TranslateResult,
+  translate: (xds: XdsRefs) => TranslateResult,
   portMatch: PortMatch,
   host = '127.0.0.1',
   options: StatusServerOptions = {},
@@ -255,9 +258,9 @@ describe('status server /debug/explain uses the configured port matching', () =>
   /** The example mesh translated with --capture-ports 15101,15106, explained as `explainAs`. */
   const explainOnBookinfo = async (explainAs: PortMatch, query: string) => {
     const { resources } = await loadXdsPaths([BOOKINFO]);
-    const f = await statusFixture(createTranslator({ portMatch: custom }).translate, explainAs);
+    const f = await statusFixture(createTranslator({ portMatch: custom }).translateRefs, explainAs);
     try {
-      f.pipeline.submit({ resources, versions: {}, received: [] });
+      f.pipeline.submit({ resources: refsOf(resources), versions: {}, received: [] });
       await f.pipeline.whenIdle();
       return JSON.parse(await (await fetch(`${f.server.url}${query}`)).text());
     } finally {

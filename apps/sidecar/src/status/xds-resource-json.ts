@@ -10,24 +10,25 @@ import {
   TypeUrl,
   type XdsTypeUrl,
 } from '@amesh/proto';
-import type { XdsResources } from '@amesh/translator';
+import type { XdsRef, XdsRefs } from '@amesh/translator';
 import { redactSensitive } from './redact-secrets.js';
 
-/** One xDS resource of a snapshot, named and typed, ready to show. */
+/** One xDS resource of a snapshot, named and typed; its message is decoded when shown. */
 export interface XdsResourceEntry {
   typeUrl: XdsTypeUrl;
   name: string;
-  message: XdsResources[keyof XdsResources][number];
+  ref: XdsRef<Message>;
 }
 
 /** Every resource of a snapshot with its xDS name, in push order (CDS, EDS, LDS, RDS, SDS). */
-export function listXdsResources(r: XdsResources): XdsResourceEntry[] {
+export function listXdsResources(r: XdsRefs): XdsResourceEntry[] {
+  const decoded = (typeUrl: XdsTypeUrl, m: Message & { name: string }): XdsResourceEntry => ({ typeUrl, name: m.name, ref: { name: m.name, message: () => m } });
   return [
-    ...r.clusters.map((m) => ({ typeUrl: TypeUrl.Cluster, name: m.name, message: m })),
-    ...r.clusterLoadAssignments.map((m) => ({ typeUrl: TypeUrl.ClusterLoadAssignment, name: m.clusterName, message: m })),
-    ...r.listeners.map((m) => ({ typeUrl: TypeUrl.Listener, name: m.name, message: m })),
-    ...r.routeConfigurations.map((m) => ({ typeUrl: TypeUrl.RouteConfiguration, name: m.name, message: m })),
-    ...r.secrets.map((m) => ({ typeUrl: TypeUrl.Secret, name: m.name, message: m })),
+    ...r.clusters.map((ref) => ({ typeUrl: TypeUrl.Cluster, name: ref.name, ref })),
+    ...r.clusterLoadAssignments.map((ref) => ({ typeUrl: TypeUrl.ClusterLoadAssignment, name: ref.name, ref })),
+    ...r.listeners.map((m) => decoded(TypeUrl.Listener, m)),
+    ...r.routeConfigurations.map((m) => decoded(TypeUrl.RouteConfiguration, m)),
+    ...r.secrets.map((m) => decoded(TypeUrl.Secret, m)),
   ];
 }
 
@@ -48,7 +49,7 @@ export function xdsResourceJson(entry: XdsResourceEntry): JsonValue {
   const registry = envoyRegistry();
   const schema: DescMessage = SCHEMAS[entry.typeUrl];
   try {
-    const copy = clone(schema, entry.message as Message);
+    const copy = clone(schema, entry.ref.message());
     redactSensitive(reflect(schema, copy), registry);
     return toJson(schema, copy, { registry, useProtoFieldName: true });
   } catch (err) {

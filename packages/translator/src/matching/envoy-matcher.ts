@@ -1,7 +1,6 @@
 import type { HeaderMatcher, QueryParameterMatcher, Route, RouteConfiguration, RouteMatch, StringMatcher, VirtualHost } from '@amesh/proto';
 import { stripPort } from '../vhost-hosts.js';
-import type { XdsResources } from '../xds-resources.js';
-import { envoyRouteScopes, type EnvoyRouteScope } from './envoy-route-scopes.js';
+import { envoyRouteScopes, type EnvoyRouteScope, type RouteTopology } from './envoy-route-scopes.js';
 import type { MatchRequest } from './match-request.js';
 import { fullMatchRegExp } from './pcre-regexp.js';
 
@@ -28,7 +27,7 @@ export interface EnvoyMatch extends EnvoyVirtualHostMatch {
  * for the authority (Envoy's 404). When the port is unknown, or the input has route
  * configurations alone, the first route configuration with a matching virtual host is used. Pure.
  */
-export function matchEnvoyRoute(xds: XdsResources, req: MatchRequest): EnvoyMatch | undefined {
+export function matchEnvoyRoute(xds: RouteTopology, req: MatchRequest): EnvoyMatch | undefined {
   const scopes = envoyRouteScopes(xds, req);
   const ambiguous = req.port === undefined || xds.listeners.length === 0;
   for (const scope of ambiguous ? scopes : scopes.slice(0, 1)) {

@@ -2,7 +2,10 @@ import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { HttpConnectionManagerSchema, type Listener, type RouteConfiguration } from '@amesh/proto';
 import { specificAddress } from '../listener-scope.js';
 import { listenerAddress, listenerDirection } from '../listener-translator.js';
-import type { XdsResources } from '../xds-resources.js';
+import type { XdsRefs } from '../xds-resources.js';
+
+/** What route matching reads of a snapshot (XdsResources and XdsRefs both have it). */
+export type RouteTopology = Pick<XdsRefs, 'listeners' | 'routeConfigurations'>;
 import type { MatchRequest } from './match-request.js';
 
 /** A route configuration that may serve a request, and where the translation report files items about it. */
@@ -22,7 +25,7 @@ export interface EnvoyRouteScope {
  * listener in the input, route configurations alone are served on the port their name ends with
  * (`9080`, `name:9080`), or on every port, as the translator reads them.
  */
-export function envoyRouteScopes(xds: XdsResources, req: MatchRequest): EnvoyRouteScope[] {
+export function envoyRouteScopes(xds: RouteTopology, req: MatchRequest): EnvoyRouteScope[] {
   if (xds.listeners.length === 0) return routeConfigurationsAlone(xds.routeConfigurations, req.port);
   const bound = (l: Listener): string | undefined => specificAddress(listenerAddress(l).address);
   // Interception hands inbound and outbound connections to different listeners.
@@ -33,7 +36,7 @@ export function envoyRouteScopes(xds: XdsResources, req: MatchRequest): EnvoyRou
   return ordered.flatMap((l) => httpScopes(xds, l, req.port));
 }
 
-function httpScopes(xds: XdsResources, listener: Listener, port: number | undefined): EnvoyRouteScope[] {
+function httpScopes(xds: RouteTopology, listener: Listener, port: number | undefined): EnvoyRouteScope[] {
   const scopes: EnvoyRouteScope[] = [];
   const listenerPort = listenerAddress(listener).port;
   listener.filterChains.forEach((chain, ci) => {

@@ -3,7 +3,7 @@ export { pcreToRegExp } from './pcre-regexp.js';
 export { evalVars, type ExprOutcome } from './lua-expr.js';
 export { matchApisixRoute, isTerminalRoute, NO_HOSTS, type ApisixMatch, type RouteCandidate } from './apisix-matcher.js';
 export { envoyRouteAction, actionClusters, type EnvoyAction } from './envoy-action.js';
-export { envoyRouteScopes, type EnvoyRouteScope } from './envoy-route-scopes.js';
+export { envoyRouteScopes, type EnvoyRouteScope, type RouteTopology } from './envoy-route-scopes.js';
 export {
   matchEnvoyRoute,
   matchRouteConfiguration,
