@@ -9,7 +9,6 @@ import {
   NodeSchema,
   PUSH_ORDER,
   TypeUrl,
-  type Cluster,
   type DeltaDiscoveryResponse,
   type DiscoveryResponse,
   type Listener,
@@ -20,7 +19,7 @@ import { Backoff, type BackoffOptions } from './backoff.js';
 import { ClientTypeState, type ApplyResult } from './client-type-state.js';
 import { openConnection, type Connection, type ConnectionOptions } from './connection.js';
 import { computeView, emptyView, initialSyncComplete, sameView, snapshotOf, type PublishedView } from './consistent-view.js';
-import { clusterSecretNames, edsServiceName, listenerRouteNames, listenerSecretNames, RESOURCE_TYPES } from './resource-types.js';
+import { listenerRouteNames, listenerSecretNames, RESOURCE_TYPES } from './resource-types.js';
 import type { AdsClientStatus, NackRecord, StreamState, XdsSnapshot } from './xds-snapshot.js';
 
 export type AdsProtocol = 'sotw' | 'delta';
