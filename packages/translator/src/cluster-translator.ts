@@ -178,7 +178,7 @@ export function translateClusterRefs(
     if (outcome && outcome.cluster === ref && outcome.cla === clas.get(outcome.claKey)?.cla) replay(outcome, ctx);
     else {
       const cluster = ref.message();
-      const claKey = edsServiceName(cluster);
+      const claKey = sameString(edsServiceName(cluster), ref.name);
       const start = report.length;
       ctx.current = outcome = { cluster: ref, claKey, cla: clas.get(claKey)?.cla, complete: false, passthrough: false, items: [] };
       translateOne(cluster, ctx);
@@ -245,7 +245,7 @@ export function retranslateCluster(ref: XdsRef<Cluster>, cla: XdsRef<ClusterLoad
   const ctx: Context = { clas, side, ssls: new Map(), secretSslIds: new Map(), missingSecrets: new Map(), aggregates: [], withInfo: true };
   const name = ref.name;
   const cluster = ref.message();
-  const outcome: ClusterOutcome = (ctx.current = { cluster: ref, claKey: edsServiceName(cluster), cla, complete: false, passthrough: false, items: [] });
+  const outcome: ClusterOutcome = (ctx.current = { cluster: ref, claKey: sameString(edsServiceName(cluster), ref.name), cla, complete: false, passthrough: false, items: [] });
   translateOne(cluster, ctx);
   outcome.items = report;
   const upstream = side.upstreams.get(name);
@@ -281,6 +281,11 @@ function replay(o: ClusterOutcome, ctx: Context): void {
   if (o.aggregate) ctx.aggregates.push({ cluster: o.cluster.message(), children: o.aggregate });
   if (o.clientSecret !== undefined) secretClientSsl(o.clientSecret, name, ctx);
   if (o.inlineSsl) ctx.ssls.set(o.inlineSsl.id, o.inlineSsl);
+}
+
+/** `s`, as the `known` string object when they are equal (the memo keeps one copy, not two). */
+function sameString(s: string, known: string): string {
+  return s === known ? known : s;
 }
 
 /** The ClusterLoadAssignment name an EDS cluster asks for (other clusters: their own name, unused). */

@@ -168,7 +168,7 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
       continue;
     }
     const start = log.length;
-    let hostItems: ReportItem[] = [];
+    let hostItems: readonly ReportItem[] = NONE;
     let host: VhostHost | undefined;
     try {
       host = vhostHost(scope, rc, vh, i, vhostKey, ctx, report);
@@ -177,9 +177,9 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
       recording.next[i] = undefined;
       continue;
     }
-    hostItems = log.slice(start);
+    hostItems = kept(log, start);
     if (!host) {
-      recording.next[i] = { vh, hostItems, draft: undefined, deps: [], routeItems: [], refs: [] };
+      recording.next[i] = { vh, hostItems, draft: undefined, deps: NONE, routeItems: NONE, refs: NONE };
       continue;
     }
     const rec = recordRoutes(host, vh, rc, scope, ctx, report, log);
@@ -187,6 +187,16 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
     if (rec?.draft) out.push(rec.draft);
   }
   return out;
+}
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * What a vhost record keeps of a list, from `start`: an exact-size copy (an array grown by push
+ * holds room for 16 more), or one shared empty list (most vhosts report nothing).
+ */
+function kept<T>(list: readonly T[], start = 0): readonly T[] {
+  return list.length > start ? list.slice(start) : NONE;
 }
 
 /** The part of a vhost draft its domains decide. */
@@ -229,8 +239,7 @@ function recordRoutes(
   ctx.variants.recording = refs;
   try {
     const draft = vhostRoutes(host, scope, rc, vh, { ...ctx, clusters }, report);
-    // Kept per vhost: exact-size copies (arrays grown by push hold room for 16 more).
-    return { draft, deps: deps.slice(), routeItems: log.slice(start), refs: refs.slice() };
+    return { draft, deps: kept(deps), routeItems: kept(log, start), refs: kept(refs) };
   } catch (e) {
     report({ path: `virtual_hosts[${host.vhostIndex}]`, severity: 'dropped', reason: `internal error: ${(e as Error).message}` });
     return undefined;

@@ -77,9 +77,11 @@ const NO_NAMES: readonly string[] = Object.freeze([]);
 /** A resource of a response as sort() sees it: decoded and checked, or known by its bytes (no message). */
 type Sorted = Exclude<DecodedResource, { ok: true }> | { ok: true; name: string; message?: AnyMessage; problems: string[] };
 
-function clusterRefsOf(cluster: Cluster): ClusterRefs {
+function clusterRefsOf(name: string, cluster: Cluster): ClusterRefs {
   const secrets = clusterSecretNames(cluster);
-  return { eds: edsServiceName(cluster), secrets: secrets.length ? secrets : NO_NAMES };
+  const eds = edsServiceName(cluster);
+  // Istio's EDS name is the cluster's own: keep one string, not two equal ones.
+  return { eds: eds === name ? name : eds, secrets: secrets.length ? secrets : NO_NAMES };
 }
 
 /** The outcome of applying one response: what to ACK or NACK with. */
@@ -202,7 +204,7 @@ export class ClientTypeState {
     this.touch(name);
     if (held) this.byContent?.delete(held.content);
     const type = this.type;
-    const clusterRefs = type.key === 'clusters' ? clusterRefsOf(message as Cluster) : undefined;
+    const clusterRefs = type.key === 'clusters' ? clusterRefsOf(name, message as Cluster) : undefined;
     this.resources.set(name, type.heldAsBytes ? new WireHeld(type.schema, name, version, content, clusterRefs, message) : new DecodedHeld(name, version, content, message));
     this.byContent?.set(content, name);
     return true;

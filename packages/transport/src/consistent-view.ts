@@ -64,14 +64,15 @@ export function computeView(states: TypeStates, previous: PublishedView): Publis
   const fast = endpointView(states, previous, marks);
   if (fast) return fast;
   const view = emptyView();
-  const clustersOfEds = new Map<string, string[]>();
+  const clustersOfEds = new Map<string, string | string[]>();
   for (const [name, cluster] of cds.resources) {
     const edsName = edsNameOf(cluster);
     if (edsName !== undefined) {
-      // A literal for the usual single cluster: an array grown by push keeps room for 17.
-      const list = clustersOfEds.get(edsName);
-      if (list) list.push(name);
-      else clustersOfEds.set(edsName, [name]);
+      // The usual single cluster as a plain string: no array per service.
+      const had = clustersOfEds.get(edsName);
+      if (had === undefined) clustersOfEds.set(edsName, name);
+      else if (typeof had === 'string') clustersOfEds.set(edsName, [had, name]);
+      else had.push(name);
     }
     const entry = clusterEntry(name, cluster, edsName, eds, previous);
     if (entry) view.clusters.set(name, entry);
@@ -107,7 +108,7 @@ type Marks = ReadonlyMap<XdsTypeUrl, number>;
 interface ViewFacts {
   marks: Marks;
   /** EDS name -> clusters that take it, in CDS order. */
-  clustersOfEds: ReadonlyMap<string, readonly string[]>;
+  clustersOfEds: ReadonlyMap<string, string | readonly string[]>;
   /**
    * For a view made from another by an endpoint update: that view, and the clusters whose entry
    * changed with their entries before (the two views share one cluster map, updated in place).
@@ -141,7 +142,8 @@ function endpointView(states: TypeStates, previous: PublishedView, marks: Marks)
   if (!changed) return undefined;
   const updates = new Map<string, PublishedCluster>();
   for (const edsName of new Set(changed)) {
-    for (const name of facts.clustersOfEds.get(edsName) ?? []) {
+    const users = facts.clustersOfEds.get(edsName) ?? [];
+    for (const name of typeof users === 'string' ? [users] : users) {
       const before = previous.clusters.get(name);
       const entry = clusterEntry(name, cds.resources.get(name)!, edsName, eds, previous);
       if (entry === before) continue;
