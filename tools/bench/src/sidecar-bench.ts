@@ -261,12 +261,15 @@ async function runOne(services: number, storage: StorageName, pushes: number, ch
           (nginx ? `; shared-dict version bumped on ${t.versionBumps}/${pushes} changes` : ''),
       );
     }
+    // What the agent settles at once the pushes stop (its own compaction after churn waits 2 s of quiet).
+    await new Promise((r) => setTimeout(r, 3000));
+    const settled = agent.rssMb();
     // Forced last: a full GC before the pushes would also drop compiled code the pushes then redo.
     const afterGc = await agent.rssAfterGcMb();
     return [
       `${services} services, ${storage}: ready in ${(readyMs / 1000).toFixed(2)} s (${ready.objects as number} objects), RSS ${rss.toFixed(0)} MB after sync (JS heap used ${heapMb.toFixed(0)} MB; peak during sync ${peak.toFixed(0)} MB)`,
       ...lines,
-      `  after the pushes and a forced GC: RSS ${afterGc.rss.toFixed(0)} MB, ${afterGc.heap}`,
+      `  3 s after the pushes: RSS ${settled.toFixed(0)} MB; then after a forced GC: RSS ${afterGc.rss.toFixed(0)} MB, ${afterGc.heap}`,
     ].join('\n');
   } finally {
     await agent.stop();
