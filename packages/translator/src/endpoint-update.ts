@@ -7,6 +7,12 @@ import type { TranslateResult, TranslationMemo } from './translate.js';
 import { resolveCluster, type ResolvedCluster } from './upstream-variants.js';
 import type { XdsRefs } from './xds-resources.js';
 
+/** The clusters that took assignment `claName` in the last run. */
+function usersOf(claName: string, memo: TranslationMemo): string[] {
+  const others = memo.last!.otherUsersOfCla.get(claName) ?? [];
+  return memo.clusters.outcomes.get(claName)?.claName === claName ? [claName, ...others] : others;
+}
+
 /**
  * The most frequent push in a mesh, done without a pass over the whole snapshot: only
  * ClusterLoadAssignments changed (same names, same places), and re-translating their clusters
@@ -32,7 +38,7 @@ export function endpointUpdate(xds: XdsRefs, memo: TranslationMemo): TranslateRe
     const cla = clas[i]!;
     if (cla === last.clusterLoadAssignments[i]) continue;
     if (cla.name !== last.clusterLoadAssignments[i]!.name) return undefined;
-    for (const name of last.usersOfCla.get(cla.name) ?? []) {
+    for (const name of usersOf(cla.name, memo)) {
       const before = memo.clusters.outcomes.get(name);
       // Clusters whose outputs read more than their own endpoints go the full way.
       if (!before?.upstream || !before.complete || before.aggregate || before.clientSecret !== undefined || before.inlineSsl) return undefined;

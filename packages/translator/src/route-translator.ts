@@ -163,7 +163,7 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
       }
       // Same hosts, but a cluster it uses changed: only its routes are translated again.
       const rec = recordRoutes(prev.draft, vh, rc, scope, ctx, report, log);
-      recording.next[i] = rec && { vh, hostItems: prev.hostItems, ...rec };
+      recording.next[i] = rec && vhostRecord(vh, prev.hostItems, rec);
       if (rec?.draft) out.push(rec.draft);
       continue;
     }
@@ -183,7 +183,7 @@ export function translateRouteConfiguration(scope: HttpScope, ctx: RouteSideCont
       continue;
     }
     const rec = recordRoutes(host, vh, rc, scope, ctx, report, log);
-    recording.next[i] = rec && { vh, hostItems, ...rec };
+    recording.next[i] = rec && vhostRecord(vh, hostItems, rec);
     if (rec?.draft) out.push(rec.draft);
   }
   return out;
@@ -197,6 +197,11 @@ const NONE: readonly never[] = Object.freeze([]);
  */
 function kept<T>(list: readonly T[], start = 0): readonly T[] {
   return list.length > start ? list.slice(start) : NONE;
+}
+
+/** Every field in one literal, not spread in: a spread adds the rest out of line (an extra array per record). */
+function vhostRecord(vh: VirtualHost, hostItems: readonly ReportItem[], rec: Pick<VhostRecord, 'draft' | 'deps' | 'routeItems' | 'refs'>): VhostRecord {
+  return { vh, hostItems, draft: rec.draft, deps: rec.deps, routeItems: rec.routeItems, refs: rec.refs };
 }
 
 /** The part of a vhost draft its domains decide. */

@@ -71,8 +71,11 @@ export interface LastRun {
   secrets: readonly Secret[];
   result: TranslateResult;
   secretMaterials: ReadonlyMap<string, SecretMaterial>;
-  /** Assignment name -> the clusters that took it. */
-  usersOfCla: Map<string, string[]>;
+  /**
+   * Assignment name -> the clusters that took it, besides the cluster of the same name (whose
+   * outcome tells: Istio names an EDS cluster's assignment after it, so this is nearly always empty).
+   */
+  otherUsersOfCla: Map<string, string[]>;
   /** False when the run had what an endpoint-only update cannot redo (aggregates, repeated assignments). */
   endpointOnly: boolean;
   /** Clusters used by stream routes through L4 variants, and clusters whose nodes a route read. */
@@ -197,14 +200,13 @@ export function runTranslation(xds: XdsRefs, portMatch: PortMatch, memo: Transla
 
 function lastRun(xds: XdsRefs, result: TranslateResult, side: ClusterSide, memo: TranslationMemo, variants: UpstreamVariants): LastRun {
   const clas = xds.clusterLoadAssignments ?? [];
-  const usersOfCla = new Map<string, string[]>();
+  const otherUsersOfCla = new Map<string, string[]>();
   let endpointOnly = new Set(clas.map((c) => c.name)).size === clas.length;
   for (const [name, o] of memo.clusters.outcomes) {
     if (o.aggregate) endpointOnly = false;
-    if (o.claName === undefined) continue;
-    // Nearly always one user: a one-element literal, not an array grown by push (with room for 16 more).
-    const users = usersOfCla.get(o.claName);
-    usersOfCla.set(o.claName, users ? [...users, name] : [name]);
+    if (o.claName === undefined || o.claName === name) continue;
+    const users = otherUsersOfCla.get(o.claName);
+    otherUsersOfCla.set(o.claName, users ? [...users, name] : [name]);
   }
   const nodeReaders = new Set<string>();
   for (const records of memo.vhosts.values()) {
@@ -219,7 +221,7 @@ function lastRun(xds: XdsRefs, result: TranslateResult, side: ClusterSide, memo:
     secrets: xds.secrets ?? [],
     result,
     secretMaterials: side.secrets,
-    usersOfCla,
+    otherUsersOfCla,
     endpointOnly: endpointOnly && memo.vhostsComplete,
     l4: new Set(variants.streamClusters()),
     nodeReaders,

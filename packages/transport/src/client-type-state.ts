@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { fromBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import type { Any } from '@bufbuild/protobuf/wkt';
-import type { Cluster, DeltaDiscoveryResponse, DiscoveryResponse } from '@amesh/proto';
+import type { Cluster, DeltaDiscoveryResponse, DiscoveryResponse, XdsTypeUrl } from '@amesh/proto';
 import type { XdsRef } from '@amesh/translator';
 import { clusterSecretNames, decodeResource, edsServiceName, type DecodedResource, type XdsResourceType } from './resource-types.js';
+import type { ReceivedResource } from './xds-snapshot.js';
 
 type AnyMessage = MessageShape<DescMessage>;
 
@@ -11,7 +12,8 @@ type AnyMessage = MessageShape<DescMessage>;
  * A resource the client holds; a new object whenever its content changes (identity = version),
  * so it is also the translator's reference to it (XdsRef).
  */
-export interface HeldResource extends XdsRef<AnyMessage> {
+export interface HeldResource extends XdsRef<AnyMessage>, ReceivedResource {
+  readonly typeUrl: XdsTypeUrl;
   readonly name: string;
   readonly version: string;
   /**
@@ -30,14 +32,28 @@ export interface ClusterRefs {
   readonly secrets: readonly string[];
 }
 
+/** What a held resource shows as JSON: what was received, not its bytes or message. */
+abstract class Held {
+  abstract readonly typeUrl: XdsTypeUrl;
+  abstract readonly name: string;
+  abstract readonly version: string;
+
+  toJSON(): ReceivedResource {
+    return { typeUrl: this.typeUrl, name: this.name, version: this.version };
+  }
+}
+
 /** A resource kept decoded (listeners, route configurations, secrets: few, and read on every pass). */
-class DecodedHeld implements HeldResource {
+class DecodedHeld extends Held implements HeldResource {
   constructor(
+    readonly typeUrl: XdsTypeUrl,
     readonly name: string,
     readonly version: string,
     readonly content: string,
     private readonly decoded: AnyMessage,
-  ) {}
+  ) {
+    super();
+  }
 
   message(): AnyMessage {
     return this.decoded;
@@ -52,15 +68,18 @@ class DecodedHeld implements HeldResource {
  * arrival (to validate it) is handed to the first read, which is the translation that follows,
  * and then let go: each resource is decoded once on its way in.
  */
-class WireHeld implements HeldResource {
+class WireHeld extends Held implements HeldResource {
   constructor(
     private readonly schema: DescMessage,
+    readonly typeUrl: XdsTypeUrl,
     readonly name: string,
     readonly version: string,
     readonly content: string,
     readonly clusterRefs: ClusterRefs | undefined,
     private arrived: AnyMessage | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   message(): AnyMessage {
     const m = this.arrived;
@@ -205,7 +224,7 @@ export class ClientTypeState {
     if (held) this.byContent?.delete(held.content);
     const type = this.type;
     const clusterRefs = type.key === 'clusters' ? clusterRefsOf(name, message as Cluster) : undefined;
-    this.resources.set(name, type.heldAsBytes ? new WireHeld(type.schema, name, version, content, clusterRefs, message) : new DecodedHeld(name, version, content, message));
+    this.resources.set(name, type.heldAsBytes ? new WireHeld(type.schema, type.typeUrl, name, version, content, clusterRefs, message) : new DecodedHeld(type.typeUrl, name, version, content, message));
     this.byContent?.set(content, name);
     return true;
   }

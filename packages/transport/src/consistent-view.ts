@@ -30,7 +30,6 @@ export type TypeStates = ReadonlyMap<XdsTypeUrl, ClientTypeState>;
 
 // Derived facts per held copy (a held copy is replaced, never mutated, when its content changes).
 const routeNames = new WeakMap<HeldResource, string[]>();
-const receivedOf = new WeakMap<HeldResource, ReceivedResource>();
 
 function edsNameOf(cluster: HeldResource): string | undefined {
   return cluster.clusterRefs?.eds;
@@ -208,8 +207,9 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
   if (patched) return patched;
   const received: ReceivedResource[] = [];
   const claPlaces = new Map<string, { resource: number; received: number }>();
-  const note = (typeUrl: XdsTypeUrl, r: HeldResource): void => {
-    received.push(receivedEntry(typeUrl, r));
+  // A held resource is its own "as received" entry (type, name, version).
+  const note = (r: HeldResource): void => {
+    received.push(r);
   };
   const resources = {
     listeners: [] as Listener[],
@@ -221,38 +221,32 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
   const claSeen = new Set<string>();
   for (const { cluster, endpoints } of view.clusters.values()) {
     resources.clusters.push(refTo(cluster));
-    note(TypeUrl.Cluster, cluster);
+    note(cluster);
     if (endpoints && !claSeen.has(endpoints.name)) {
       claSeen.add(endpoints.name);
       claPlaces.set(endpoints.name, { resource: resources.clusterLoadAssignments.length, received: received.length });
       resources.clusterLoadAssignments.push(refTo(endpoints));
-      note(TypeUrl.ClusterLoadAssignment, endpoints);
+      note(endpoints);
     }
   }
   const routeSeen = new Set<string>();
   for (const { listener, routes } of view.listeners.values()) {
     resources.listeners.push(listener.message() as Listener);
-    note(TypeUrl.Listener, listener);
+    note(listener);
     for (const route of routes) {
       if (routeSeen.has(route.name)) continue;
       routeSeen.add(route.name);
       resources.routeConfigurations.push(route.message() as RouteConfiguration);
-      note(TypeUrl.RouteConfiguration, route);
+      note(route);
     }
   }
   for (const secret of view.secrets.values()) {
     resources.secrets.push(secret.message() as Secret);
-    note(TypeUrl.Secret, secret);
+    note(secret);
   }
   const snapshot = { resources, versions, received };
   snapshotFacts.set(view, { snapshot, claPlaces });
   return snapshot;
-}
-
-function receivedEntry(typeUrl: XdsTypeUrl, r: HeldResource): ReceivedResource {
-  let entry = receivedOf.get(r);
-  if (!entry) receivedOf.set(r, (entry = { typeUrl, name: r.name, version: r.version }));
-  return entry;
 }
 
 /** A view's snapshot and where each assignment sits in its lists (for patching the next one). */
@@ -280,7 +274,7 @@ function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions'])
     const place = base.claPlaces.get(after.endpoints.name);
     if (!place || after.endpoints.name !== before.endpoints.name) return undefined;
     clas[place.resource] = refTo(after.endpoints);
-    received[place.received] = receivedEntry(TypeUrl.ClusterLoadAssignment, after.endpoints);
+    received[place.received] = after.endpoints;
   }
   const snapshot: XdsSnapshot = { resources: { ...base.snapshot.resources, clusterLoadAssignments: clas }, versions, received };
   snapshotFacts.set(view, { snapshot, claPlaces: base.claPlaces });

@@ -7,11 +7,13 @@ const MB = 1048576;
 function setup(options: { minChanges?: number; minIntervalMs?: number } = {}) {
   let clock = 0;
   let collections = 0;
+  let reducing = 0;
   let releases = 0;
   let heap = 40 * MB;
   const timers: { at: number; run: () => void; cancelled: boolean }[] = [];
   const applied = heapCompactor({
     gc: () => collections++,
+    reducingGc: () => (collections++, reducing++),
     releaseFreeMemory: () => releases++,
     minChanges: options.minChanges ?? 100,
     minIntervalMs: options.minIntervalMs ?? 1000,
@@ -38,7 +40,7 @@ function setup(options: { minChanges?: number; minIntervalMs?: number } = {}) {
     }
     clock = end;
   };
-  return { applied, advance, compactions: () => collections / 2, releases: () => releases, setHeap: (mb: number) => (heap = mb * MB) };
+  return { applied, advance, compactions: () => collections / 2, reducing: () => reducing, releases: () => releases, setHeap: (mb: number) => (heap = mb * MB) };
 }
 
 describe('heapCompactor', () => {
@@ -48,8 +50,9 @@ describe('heapCompactor', () => {
     t.advance(0);
     expect(t.compactions()).toBe(0.5); // the first collection at once ...
     t.advance(500);
-    // ... the second once the first has been swept, then malloc's free pages go back.
+    // ... the second (memory reducing) once the first has been swept, then malloc's free pages go back.
     expect(t.compactions()).toBe(1);
+    expect(t.reducing()).toBe(1);
     expect(t.releases()).toBe(1);
     t.advance(5000);
     t.applied({ changes: 99, first: false });

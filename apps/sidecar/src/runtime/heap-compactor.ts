@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 export interface HeapCompactorOptions {
   /** V8's full collection (`globalThis.gc`, present when node runs with --expose-gc, as the launcher does); absent: never compacts. */
   gc: (() => void) | undefined;
+  /** The second collection, in V8's memory-reducing mode (see memoryReducingGc); default `gc`. */
+  reducingGc?: () => void;
   /** Returns free malloc memory to the OS (see releaseFreeMallocMemory); optional. */
   releaseFreeMemory?: () => void;
   /** An apply that wrote at least this many objects is large (the first apply always is). */
@@ -33,9 +35,9 @@ export interface HeapCompactorOptions {
  * Returns what to call after each apply. A large apply (the initial sync, a resync after a
  * reconnect) leaves tens of MB of garbage (decoded responses, superseded translations) that V8
  * and malloc would otherwise keep committed: the agent's RSS would be what the sync passed
- * through, not what it holds. So, once the apply is done: a full collection; another once V8 has
- * swept after the first (that one compacts the pages the first left sparse); then free malloc
- * memory goes back to the OS. The same runs when churn of small applies has grown the heap and
+ * through, not what it holds. So, once the apply is done: a full collection; another, memory
+ * reducing, once V8 has swept after the first (it compacts the pages the first left sparse);
+ * then free malloc memory goes back to the OS. The same runs when churn of small applies has grown the heap and
  * the agent is idle. Each collection blocks the event loop once (~40-80 ms at 10,000 services),
  * outside any push.
  */
@@ -68,7 +70,7 @@ export function heapCompactor(options: HeapCompactorOptions): (applied: { change
     schedule(() => {
       gc!();
       schedule(() => {
-        gc!();
+        (options.reducingGc ?? gc!)();
         options.releaseFreeMemory?.();
         running = false;
         last = now();

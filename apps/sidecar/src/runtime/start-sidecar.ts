@@ -12,6 +12,7 @@ import { SyncPipeline } from '../pipeline/sync-pipeline.js';
 import { startStatusServer, type StatusServer } from '../status/status-server.js';
 import { heapCompactor } from './heap-compactor.js';
 import { releaseFreeMallocMemory } from './malloc-trim.js';
+import { memoryReducingGc } from './memory-reducing-gc.js';
 import { workloadCertificates, type WorkloadCertificates } from './workload-certificates.js';
 
 export interface RunningSidecar {
@@ -30,6 +31,11 @@ export interface RunningSidecar {
   whenReady(timeoutMs: number): Promise<void>;
   /** Closes the stream, lets a running apply finish, flushes and closes storage, stops serving. */
   close(): Promise<void>;
+}
+
+/** Heap compaction after large applies, when node exposes gc (the launcher runs it with --expose-gc). */
+function compactorOf(gc: (() => void) | undefined, log: Logger): ReturnType<typeof heapCompactor> {
+  return heapCompactor({ gc, reducingGc: gc && memoryReducingGc(gc), releaseFreeMemory: releaseFreeMallocMemory, log });
 }
 
 /** How long start-up keeps trying to read what storage holds before giving up. */
@@ -56,7 +62,7 @@ export async function startSidecar(config: SidecarConfig, env: Env, log: Logger)
         metrics,
         log,
         translate: createTranslator({ portMatch: config.portMatch }).translateRefs,
-        onApplied: heapCompactor({ gc: (globalThis as { gc?: () => void }).gc, releaseFreeMemory: releaseFreeMallocMemory, log }),
+        onApplied: compactorOf((globalThis as { gc?: () => void }).gc, log),
       },
       baseline,
     );
