@@ -77,6 +77,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private wake: (() => void) | undefined;
   private stream: { send: (req: AnyRequest) => void; abort: AbortController; conn: Connection; first: boolean } | undefined;
   private publishScheduled = false;
+  private publishSoonScheduled = false;
 
   constructor(private readonly options: AdsClientOptions) {
     super();
@@ -282,7 +283,11 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     if (state.type.typeUrl === TypeUrl.Cluster || state.type.typeUrl === TypeUrl.Listener) {
       if (result.changed || !state.requested) this.followReferences();
     }
-    if (result.changed || state.type.wildcard) this.schedulePublish();
+    // Endpoint updates, most pushes of a mesh, are cheap to publish (the view and the snapshot are
+    // patched): at once. Others wait for the end of the event-loop turn, so that a burst of
+    // responses (CDS then EDS, LDS then RDS) read together yields one snapshot.
+    if (result.changed && state.type.typeUrl === TypeUrl.ClusterLoadAssignment) this.publishSoon();
+    else if (result.changed || state.type.wildcard) this.schedulePublish();
   }
 
   /** Subscribes to what clusters and listeners reference now; unsubscribes what they no longer do. */
@@ -343,6 +348,16 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private clearTimers(): void {
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+  }
+
+  /** Publishes once the current response is handled (its ACK already on its way). */
+  private publishSoon(): void {
+    if (this.publishSoonScheduled) return;
+    this.publishSoonScheduled = true;
+    queueMicrotask(() => {
+      this.publishSoonScheduled = false;
+      this.publish();
+    });
   }
 
   /** Publishes once per macrotask, so a burst of responses read together yields one snapshot. */
