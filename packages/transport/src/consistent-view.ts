@@ -205,12 +205,9 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
   for (const [typeUrl, state] of states) if (state.version) versions[typeUrl] = state.version;
   const patched = patchedSnapshot(view, versions);
   if (patched) return patched;
+  // A held resource is its own "as received" entry (type, name, version).
   const received: ReceivedResource[] = [];
   const claPlaces = new Map<string, { resource: number; received: number }>();
-  // A held resource is its own "as received" entry (type, name, version).
-  const note = (r: HeldResource): void => {
-    received.push(r);
-  };
   const resources = {
     listeners: [] as Listener[],
     routeConfigurations: [] as RouteConfiguration[],
@@ -221,28 +218,28 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
   const claSeen = new Set<string>();
   for (const { cluster, endpoints } of view.clusters.values()) {
     resources.clusters.push(refTo(cluster));
-    note(cluster);
+    received.push(cluster);
     if (endpoints && !claSeen.has(endpoints.name)) {
       claSeen.add(endpoints.name);
       claPlaces.set(endpoints.name, { resource: resources.clusterLoadAssignments.length, received: received.length });
       resources.clusterLoadAssignments.push(refTo(endpoints));
-      note(endpoints);
+      received.push(endpoints);
     }
   }
   const routeSeen = new Set<string>();
   for (const { listener, routes } of view.listeners.values()) {
     resources.listeners.push(listener.message() as Listener);
-    note(listener);
+    received.push(listener);
     for (const route of routes) {
       if (routeSeen.has(route.name)) continue;
       routeSeen.add(route.name);
       resources.routeConfigurations.push(route.message() as RouteConfiguration);
-      note(route);
+      received.push(route);
     }
   }
   for (const secret of view.secrets.values()) {
     resources.secrets.push(secret.message() as Secret);
-    note(secret);
+    received.push(secret);
   }
   const snapshot = { resources, versions, received };
   snapshotFacts.set(view, { snapshot, claPlaces });
