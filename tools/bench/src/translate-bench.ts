@@ -2,13 +2,12 @@
 // Times, in one process, the two halves of what the sidecar does per full push: binary decode of
 // the DiscoveryResponses (+ unpacking each resource's Any) and translation to APISIX objects.
 import { performance } from 'node:perf_hooks';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { clone, fromBinary, type Message } from '@bufbuild/protobuf';
 import { anyUnpack } from '@bufbuild/protobuf/wkt';
 import { ClusterLoadAssignmentSchema, DiscoveryResponseSchema } from '@amesh/proto';
 import { createTranslator, emptyXdsResources, translate, type TranslateResult, type XdsResources } from '@amesh/translator';
 import { resourceTypeOf } from '@amesh/transport';
+import { benchGc } from './bench-gc.js';
 import { generateMesh, meshAsDiscoveryResponses } from './mesh-generator.js';
 
 export interface TranslateBenchOptions {
@@ -94,14 +93,9 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/**
- * heapUsed after a full, forced GC. `gc` is only exposed with --expose-gc; setting the flag at run
- * time and taking `gc` from a fresh context gives it without changing how the bench is started.
- */
+/** heapUsed after a full, forced GC. */
 function heapAfterFullGc(): number {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (() => void) | undefined;
-  if (typeof gc !== 'function') throw new Error('could not obtain gc() (node:v8 setFlagsFromString --expose-gc had no effect)');
+  const gc = benchGc();
   gc();
   gc(); // a second pass collects what the first one's finalization released
   return process.memoryUsage().heapUsed;
