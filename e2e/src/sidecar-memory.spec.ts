@@ -10,6 +10,7 @@ import { SidecarProcess } from './support/sidecar-process.js';
 
 interface Dump {
   apisix: ObjectLists;
+  xds: { resources: { type_url: string; name: string; version?: string; resource: Record<string, unknown> }[] };
 }
 
 let tmp: string;
@@ -55,6 +56,19 @@ describe('amesh-sidecar run with memory storage (real ADS server -> real child p
     const want = await expected(base);
     expect(want.routes.length).toBeGreaterThanOrEqual(20);
     expect(await written()).toEqual(want);
+  });
+
+  it('dumps the xDS resources as received, clusters and assignments decoded from the bytes it holds', async () => {
+    const cluster = base.clusters[0]!;
+    const cla = base.clusterLoadAssignments.find((c) => c.clusterName === cluster.name)!;
+    const xds = (await sidecar.json<Dump>(`/debug/config_dump?name=${encodeURIComponent(cluster.name)}`)).xds.resources;
+    const shown = (typeUrl: string) => xds.find((r) => r.type_url === typeUrl && r.name === cluster.name);
+    expect(shown('type.googleapis.com/envoy.config.cluster.v3.Cluster')).toMatchObject({ version: expect.any(String), resource: { name: cluster.name } });
+    const endpoints = shown('type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment');
+    expect(endpoints?.resource).toMatchObject({ cluster_name: cla.clusterName });
+    const ips = JSON.stringify(endpoints?.resource).match(/\d+\.\d+\.\d+\.\d+/g);
+    const sent = cla.endpoints.flatMap((l) => l.lbEndpoints.map((e) => (e.hostIdentifier.case === 'endpoint' && e.hostIdentifier.value.address?.address.case === 'socketAddress' ? e.hostIdentifier.value.address.address.value.address : '')));
+    expect(ips).toEqual(sent);
   });
 
   // Pushes (endpoint, weight, added/removed service, NACK) run against every backend, memory
