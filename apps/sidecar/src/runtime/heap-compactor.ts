@@ -37,9 +37,9 @@ export interface HeapCompactorOptions {
  * and malloc would otherwise keep committed: the agent's RSS would be what the sync passed
  * through, not what it holds. So, once the apply is done: a full collection; another, memory
  * reducing, once V8 has swept after the first (it compacts the pages the first left sparse);
- * then free malloc memory goes back to the OS. The same runs when churn of small applies has grown the heap and
- * the agent is idle. Each collection blocks the event loop once (~40-80 ms at 10,000 services),
- * outside any push.
+ * then free malloc memory goes back to the OS. The same runs when churn of small applies has
+ * grown the heap and the agent is quiet. Each collection blocks the event loop once (~40-80 ms at
+ * 10,000 services), outside any push.
  */
 export function heapCompactor(options: HeapCompactorOptions): (applied: { changes: number; first: boolean }) => void {
   const { gc, log } = options;
