@@ -151,6 +151,19 @@ function snapshot(w: World): XdsResources {
   };
 }
 
+/** Every service an EDS cluster with one endpoint, and a vhost routing to it on port 80. */
+function everyServiceRouted(): World {
+  const world: World = { clusters: new Map(), clas: new Map(), routeConfigurations: new Map(), listeners: new Map() };
+  apply(world, { op: 'listener', port: '80', on: true });
+  for (const [k, s] of SERVICES.entries()) {
+    apply(world, { op: 'cluster', name: s, ringHash: false });
+    apply(world, { op: 'endpoints', name: s, endpoints: [{ host: k + 1, weight: 1 }] });
+  }
+  const vhosts = SERVICES.map((s) => ({ name: s, domains: [`${s}.example`], routes: [{ match: { pathSpecifier: { case: 'prefix' as const, value: '/' } }, action: { case: 'route' as const, value: { clusterSpecifier: { case: 'cluster' as const, value: s } } } }] }));
+  apply(world, { op: 'routes', port: '80', vhosts });
+  return world;
+}
+
 describe('createTranslator', () => {
   it('gives what a fresh translate() gives, for any sequence of snapshots', () => {
     fc.assert(
@@ -172,14 +185,7 @@ describe('createTranslator', () => {
   });
 
   it('returns the same instances for objects an endpoint change does not touch', () => {
-    const world: World = { clusters: new Map(), clas: new Map(), routeConfigurations: new Map(), listeners: new Map() };
-    apply(world, { op: 'listener', port: '80', on: true });
-    for (const [k, s] of SERVICES.entries()) {
-      apply(world, { op: 'cluster', name: s, ringHash: false });
-      apply(world, { op: 'endpoints', name: s, endpoints: [{ host: k + 1, weight: 1 }] });
-    }
-    const vhosts = SERVICES.map((s) => ({ name: s, domains: [`${s}.example`], routes: [{ match: { pathSpecifier: { case: 'prefix' as const, value: '/' } }, action: { case: 'route' as const, value: { clusterSpecifier: { case: 'cluster' as const, value: s } } } }] }));
-    apply(world, { op: 'routes', port: '80', vhosts });
+    const world = everyServiceRouted();
     const translator = createTranslator();
     const before = translator.translate(snapshot(world));
     apply(world, { op: 'endpoints', name: 'b', endpoints: [{ host: 7, weight: 2 }] });
@@ -196,14 +202,7 @@ describe('createTranslator', () => {
   });
 
   it('fed references, decodes only the clusters and assignments that changed', () => {
-    const world: World = { clusters: new Map(), clas: new Map(), routeConfigurations: new Map(), listeners: new Map() };
-    apply(world, { op: 'listener', port: '80', on: true });
-    for (const [k, s] of SERVICES.entries()) {
-      apply(world, { op: 'cluster', name: s, ringHash: false });
-      apply(world, { op: 'endpoints', name: s, endpoints: [{ host: k + 1, weight: 1 }] });
-    }
-    const vhosts = SERVICES.map((s) => ({ name: s, domains: [`${s}.example`], routes: [{ match: { pathSpecifier: { case: 'prefix' as const, value: '/' } }, action: { case: 'route' as const, value: { clusterSpecifier: { case: 'cluster' as const, value: s } } } }] }));
-    apply(world, { op: 'routes', port: '80', vhosts });
+    const world = everyServiceRouted();
     // One reference per message, as the agent keeps one per held resource; counts its decodes.
     const decoded: string[] = [];
     const refs = new Map<object, XdsRef<never>>();

@@ -24,20 +24,21 @@ export function endpointUpdate(xds: XdsRefs, memo: TranslationMemo): TranslateRe
   const last = memo.last;
   if (!last || !last.endpointOnly) return undefined;
   if (
-    !sameItems(last.clusters, xds.clusters ?? []) ||
-    !sameItems(last.listeners, xds.listeners ?? []) ||
-    !sameItems(last.routeConfigurations, xds.routeConfigurations ?? []) ||
-    !sameItems(last.secrets, xds.secrets ?? [])
+    !sameItems(last.input.clusters, xds.clusters ?? []) ||
+    !sameItems(last.input.listeners, xds.listeners ?? []) ||
+    !sameItems(last.input.routeConfigurations, xds.routeConfigurations ?? []) ||
+    !sameItems(last.input.secrets, xds.secrets ?? [])
   ) {
     return undefined;
   }
   const clas = xds.clusterLoadAssignments ?? [];
-  if (clas.length !== last.clusterLoadAssignments.length) return undefined;
+  const lastClas = last.input.clusterLoadAssignments;
+  if (clas.length !== lastClas.length) return undefined;
   const updates: { name: string; outcome: ClusterOutcome; resolved?: ResolvedCluster; replace: [ApisixUpstream, ApisixUpstream][] }[] = [];
   for (let i = 0; i < clas.length; i++) {
     const cla = clas[i]!;
-    if (cla === last.clusterLoadAssignments[i]) continue;
-    if (cla.name !== last.clusterLoadAssignments[i]!.name) return undefined;
+    if (cla === lastClas[i]) continue;
+    if (cla.name !== lastClas[i]!.name) return undefined;
     for (const name of usersOf(cla.name, memo)) {
       const before = memo.clusters.outcomes.get(name);
       // Clusters whose outputs read more than their own endpoints go the full way.
@@ -75,7 +76,8 @@ export function endpointUpdate(xds: XdsRefs, memo: TranslationMemo): TranslateRe
     memo.clusters.outcomes.set(u.name, u.outcome);
     if (u.resolved) memo.variants.set(u.name, u.resolved);
   }
-  last.clusterLoadAssignments = clas;
+  // Everything but the assignments is the same items as last time: this input stands for both.
+  last.input = xds;
   if (!upstreams) return last.result;
   memo.upstreamOrder.replaced(upstreams);
   const result: TranslateResult = { config: { ...last.result.config, upstreams }, report: last.result.report };

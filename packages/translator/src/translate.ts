@@ -1,4 +1,4 @@
-import type { Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret } from '@amesh/proto';
+import type { Listener, RouteConfiguration } from '@amesh/proto';
 import { emptyApisixConfig, type ApisixConfig, type ApisixRoute, type ApisixStreamRoute, type ApisixUpstream } from './apisix-types.js';
 import { ClusterMemo, completeUpstream, translateClusterRefs, type ClusterSide } from './cluster-translator.js';
 import type { FieldIssue } from './field-issue.js';
@@ -14,7 +14,7 @@ import { translateTcpChain, type TcpChain } from './stream-route-translator.js';
 import type { ReportItem, TranslationReport } from './translation-report.js';
 import { UpstreamVariants, type VariantMemo } from './upstream-variants.js';
 import type { HostClaims } from './vhost-hosts.js';
-import { refsOf, type XdsKind, type XdsRef, type XdsRefs, type XdsResources } from './xds-resources.js';
+import { refsOf, type XdsKind, type XdsRefs, type XdsResources } from './xds-resources.js';
 
 export interface TranslateOptions {
   /**
@@ -64,11 +64,8 @@ export class TranslationMemo {
 }
 
 export interface LastRun {
-  listeners: readonly Listener[];
-  routeConfigurations: readonly RouteConfiguration[];
-  clusters: readonly XdsRef<Cluster>[];
-  clusterLoadAssignments: readonly XdsRef<ClusterLoadAssignment>[];
-  secrets: readonly Secret[];
+  /** What was translated (kept, not copied: the caller does not mutate it, see Translator.translate). */
+  input: XdsRefs;
   result: TranslateResult;
   secretMaterials: ReadonlyMap<string, SecretMaterial>;
   /**
@@ -212,13 +209,8 @@ function lastRun(xds: XdsRefs, result: TranslateResult, side: ClusterSide, memo:
   for (const records of memo.vhosts.values()) {
     for (const r of records) if (r) for (const d of r.deps) if (d.nodes) nodeReaders.add(d.name);
   }
-  // Kept, not copied: the caller does not mutate what it passed (see Translator.translate).
   return {
-    listeners: xds.listeners ?? [],
-    routeConfigurations: xds.routeConfigurations ?? [],
-    clusters: xds.clusters ?? [],
-    clusterLoadAssignments: clas,
-    secrets: xds.secrets ?? [],
+    input: xds,
     result,
     secretMaterials: side.secrets,
     otherUsersOfCla,

@@ -76,8 +76,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private stream: { send: (req: AnyRequest) => void; abort: AbortController; conn: Connection; first: boolean } | undefined;
-  private publishScheduled = false;
-  private publishSoonScheduled = false;
+  /** Publishes already scheduled, by when they run. */
+  private readonly publishPending = new Set<'soon' | 'turn'>();
 
   constructor(private readonly options: AdsClientOptions) {
     super();
@@ -286,7 +286,7 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     // Endpoint updates, most pushes of a mesh, are cheap to publish (the view and the snapshot are
     // patched): at once. Others wait for the end of the event-loop turn, so that a burst of
     // responses (CDS then EDS, LDS then RDS) read together yields one snapshot.
-    if (result.changed && state.type.typeUrl === TypeUrl.ClusterLoadAssignment) this.publishSoon();
+    if (result.changed && state.type.typeUrl === TypeUrl.ClusterLoadAssignment) this.schedulePublish('soon');
     else if (result.changed || state.type.wildcard) this.schedulePublish();
   }
 
@@ -350,24 +350,20 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     this.timers.clear();
   }
 
-  /** Publishes once the current response is handled (its ACK already on its way). */
-  private publishSoon(): void {
-    if (this.publishSoonScheduled) return;
-    this.publishSoonScheduled = true;
-    queueMicrotask(() => {
-      this.publishSoonScheduled = false;
+  /**
+   * Publishes at most once per `when`: 'turn' at the end of the event-loop turn, so a burst of
+   * responses read together yields one snapshot; 'soon' once the current response is handled
+   * (its ACK already on its way).
+   */
+  private schedulePublish(when: 'soon' | 'turn' = 'turn'): void {
+    if (this.publishPending.has(when)) return;
+    this.publishPending.add(when);
+    const run = (): void => {
+      this.publishPending.delete(when);
       this.publish();
-    });
-  }
-
-  /** Publishes once per macrotask, so a burst of responses read together yields one snapshot. */
-  private schedulePublish(): void {
-    if (this.publishScheduled) return;
-    this.publishScheduled = true;
-    setImmediate(() => {
-      this.publishScheduled = false;
-      this.publish();
-    });
+    };
+    if (when === 'soon') queueMicrotask(run);
+    else setImmediate(run);
   }
 
   private publish(): void {
