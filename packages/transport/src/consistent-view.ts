@@ -1,8 +1,8 @@
 import { TypeUrl, type Cluster, type ClusterLoadAssignment, type Listener, type RouteConfiguration, type Secret, type XdsTypeUrl } from '@amesh/proto';
-import type { XdsRef } from '@amesh/translator';
+import type { XdsRef, XdsRefs } from '@amesh/translator';
 import type { ClientTypeState, HeldResource } from './client-type-state.js';
 import { listenerRouteNames } from './resource-types.js';
-import type { ReceivedResource, XdsSnapshot } from './xds-snapshot.js';
+import { LazyReceivedSnapshot, type ReceivedResource, type XdsSnapshot } from './xds-snapshot.js';
 
 /** A cluster as published, with the endpoints it was complete with (none: inline or known missing). */
 interface PublishedCluster {
@@ -205,9 +205,9 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
   for (const [typeUrl, state] of states) if (state.version) versions[typeUrl] = state.version;
   const patched = patchedSnapshot(view, versions);
   if (patched) return patched;
-  // A held resource is its own "as received" entry (type, name, version).
-  const received: ReceivedResource[] = [];
-  const claPlaces = new Map<string, { resource: number; received: number }>();
+  const claPlaces = new Map<string, number>();
+  // Listeners, routes and secrets are handed over decoded; their held copies are kept for `received`.
+  const others: HeldResource[] = [];
   const resources = {
     listeners: [] as Listener[],
     routeConfigurations: [] as RouteConfiguration[],
@@ -215,39 +215,41 @@ export function snapshotOf(view: PublishedView, states: TypeStates): XdsSnapshot
     clusterLoadAssignments: [] as XdsRef<ClusterLoadAssignment>[],
     secrets: [] as Secret[],
   };
-  const claSeen = new Set<string>();
   for (const { cluster, endpoints } of view.clusters.values()) {
     resources.clusters.push(refTo(cluster));
-    received.push(cluster);
-    if (endpoints && !claSeen.has(endpoints.name)) {
-      claSeen.add(endpoints.name);
-      claPlaces.set(endpoints.name, { resource: resources.clusterLoadAssignments.length, received: received.length });
+    if (endpoints && !claPlaces.has(endpoints.name)) {
+      claPlaces.set(endpoints.name, resources.clusterLoadAssignments.length);
       resources.clusterLoadAssignments.push(refTo(endpoints));
-      received.push(endpoints);
     }
   }
   const routeSeen = new Set<string>();
   for (const { listener, routes } of view.listeners.values()) {
     resources.listeners.push(listener.message() as Listener);
-    received.push(listener);
+    others.push(listener);
     for (const route of routes) {
       if (routeSeen.has(route.name)) continue;
       routeSeen.add(route.name);
       resources.routeConfigurations.push(route.message() as RouteConfiguration);
-      received.push(route);
+      others.push(route);
     }
   }
   for (const secret of view.secrets.values()) {
     resources.secrets.push(secret.message() as Secret);
-    received.push(secret);
+    others.push(secret);
   }
-  const snapshot = { resources, versions, received };
-  snapshotFacts.set(view, { snapshot, claPlaces });
+  const snapshot = new LazyReceivedSnapshot(resources, versions, () => receivedOf(resources, others));
+  snapshotFacts.set(view, { snapshot, claPlaces, others });
   return snapshot;
 }
 
-/** A view's snapshot and where each assignment sits in its lists (for patching the next one). */
-const snapshotFacts = new WeakMap<PublishedView, { snapshot: XdsSnapshot; claPlaces: ReadonlyMap<string, { resource: number; received: number }> }>();
+/** A held resource is its own "as received" entry (type, name, version); clusters and assignments are handed over held. */
+function receivedOf(resources: XdsRefs, others: readonly HeldResource[]): ReceivedResource[] {
+  const held = (refs: readonly XdsRef<unknown>[]) => refs as unknown as readonly HeldResource[];
+  return [...held(resources.clusters), ...held(resources.clusterLoadAssignments), ...others];
+}
+
+/** A view's snapshot, where each assignment sits in its list, and the held listeners, routes and secrets (for patching the next one). */
+const snapshotFacts = new WeakMap<PublishedView, { snapshot: XdsSnapshot; claPlaces: ReadonlyMap<string, number>; others: readonly HeldResource[] }>();
 
 /**
  * The snapshot of a view made by an endpoint update: the previous view's snapshot with the new
@@ -263,17 +265,18 @@ function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions'])
   const base = snapshotFacts.get(from.view);
   if (!base) return undefined;
   const clas = base.snapshot.resources.clusterLoadAssignments.slice();
-  const received = base.snapshot.received.slice();
   for (const { before, after } of from.clusters.values()) {
     if (after.cluster !== before.cluster) return undefined;
     if (after.endpoints === before.endpoints) continue;
     if (!after.endpoints || !before.endpoints) return undefined;
     const place = base.claPlaces.get(after.endpoints.name);
-    if (!place || after.endpoints.name !== before.endpoints.name) return undefined;
-    clas[place.resource] = refTo(after.endpoints);
-    received[place.received] = after.endpoints;
+    if (place === undefined || after.endpoints.name !== before.endpoints.name) return undefined;
+    clas[place] = refTo(after.endpoints);
   }
-  const snapshot: XdsSnapshot = { resources: { ...base.snapshot.resources, clusterLoadAssignments: clas }, versions, received };
-  snapshotFacts.set(view, { snapshot, claPlaces: base.claPlaces });
+  const resources: XdsRefs = { ...base.snapshot.resources, clusterLoadAssignments: clas };
+  // From this snapshot's own lists (the closure must not capture `base`): no chain of snapshots is kept.
+  const others = base.others;
+  const snapshot = new LazyReceivedSnapshot(resources, versions, () => receivedOf(resources, others));
+  snapshotFacts.set(view, { snapshot, claPlaces: base.claPlaces, others });
   return snapshot;
 }

@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { SecretSchema, TypeUrl, type Secret } from '@amesh/proto';
-import type { XdsSnapshot } from './xds-snapshot.js';
+import { LazyReceivedSnapshot, type XdsSnapshot } from './xds-snapshot.js';
 
 /** Istio's SDS names, which the agent serves: the workload certificate and the mesh root CA. */
 export const WORKLOAD_SECRET_NAME = 'default';
@@ -83,15 +83,12 @@ export function withWorkloadSecrets(snapshot: XdsSnapshot, cert: WorkloadCertifi
   if (!cert) return snapshot;
   const own = workloadSecrets(cert);
   const names = new Set(own.map((s) => s.name));
-  return {
-    ...snapshot,
-    resources: { ...snapshot.resources, secrets: mergeSecrets(snapshot.resources.secrets, own) },
+  // `received` is made when read (the debug dump), from this snapshot only: no chain is kept.
+  return new LazyReceivedSnapshot({ ...snapshot.resources, secrets: mergeSecrets(snapshot.resources.secrets, own) }, snapshot.versions, () => [
+    ...snapshot.received.filter((r) => !(r.typeUrl === TypeUrl.Secret && names.has(r.name))),
     // The serial is the secret's version, as the agent's SDS would report it.
-    received: [
-      ...snapshot.received.filter((r) => !(r.typeUrl === TypeUrl.Secret && names.has(r.name))),
-      ...own.map((s) => ({ typeUrl: TypeUrl.Secret, name: s.name, version: cert.serialNumber })),
-    ],
-  };
+    ...own.map((s) => ({ typeUrl: TypeUrl.Secret, name: s.name, version: cert.serialNumber })),
+  ]);
 }
 
 function uriSans(cert: X509Certificate): string[] {

@@ -28,7 +28,40 @@ export interface XdsSnapshot {
   resources: XdsRefs;
   /** Last accepted version per type. */
   versions: Partial<Record<XdsTypeUrl, string>>;
+  /** Every resource in `resources` as received (type, name, version): what the config dump shows. */
   received: ReceivedResource[];
+}
+
+/**
+ * A snapshot whose `received` list is made when first read. Only the debug dump reads it, and
+ * making it on every push copied one entry per resource (20,000 at 10k services, a large-object
+ * allocation that brought on full GCs) for one endpoint change.
+ */
+export class LazyReceivedSnapshot implements XdsSnapshot {
+  private list: ReceivedResource[] | undefined;
+
+  constructor(
+    readonly resources: XdsRefs,
+    readonly versions: Partial<Record<XdsTypeUrl, string>>,
+    private make: (() => ReceivedResource[]) | undefined,
+  ) {}
+
+  get received(): ReceivedResource[] {
+    if (!this.list) {
+      this.list = this.make!();
+      this.make = undefined;
+    }
+    return this.list;
+  }
+
+  set received(list: ReceivedResource[]) {
+    this.list = list;
+    this.make = undefined;
+  }
+
+  toJSON(): XdsSnapshot {
+    return { resources: this.resources, versions: this.versions, received: this.received };
+  }
 }
 
 export type StreamState = 'idle' | 'connecting' | 'connected' | 'backoff' | 'closed';

@@ -1,8 +1,10 @@
-// npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 100] [--changes endpoint,cluster]
+// npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 100] [--changes endpoint,cluster] [--floor on|off]
 // The whole agent as a real child process (amesh-sidecar run) against our ADS server: time to ready,
 // RSS after the initial sync, and push-to-applied latency for one endpoint change (and one cluster
 // change), measured from the moment the server has the new snapshot to the agent's "snapshot
 // applied" log line; then RSS and heap after a forced GC, which shows what the pushes left behind.
+// Before the agent, the same endpoint pushes go to the agent's ADS client alone (ads-floor-client.ts):
+// the harness's floor, so the agent's own share of each percentile can be told from the machine's.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +18,7 @@ import { benchGc } from './bench-gc.js';
 import { generateMesh, type GeneratedMesh } from './mesh-generator.js';
 
 const SIDECAR_BIN = path.resolve(__dirname, '..', '..', '..', 'apps', 'sidecar', 'bin', 'amesh-sidecar.js');
+const FLOOR_CLIENT = path.join(__dirname, 'ads-floor-client.js');
 const STORAGES = ['memory', 'shdict'] as const;
 type StorageName = (typeof STORAGES)[number];
 
@@ -147,6 +150,29 @@ async function metricValue(statusUrl: string, name: string): Promise<number> {
   return m ? Number(m[1]) : NaN;
 }
 
+/** The agent's GC count and total pause per kind (prom-client's nodejs_gc_duration_seconds). */
+async function gcTotals(statusUrl: string): Promise<Map<string, { count: number; seconds: number }>> {
+  const text = await (await fetch(`${statusUrl}/metrics`)).text();
+  const totals = new Map<string, { count: number; seconds: number }>();
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} ([0-9.e+-]+)$/gm)) {
+    const t = totals.get(m[2]!) ?? { count: 0, seconds: 0 };
+    if (m[1] === 'count') t.count = Number(m[3]);
+    else t.seconds = Number(m[3]);
+    totals.set(m[2]!, t);
+  }
+  return totals;
+}
+
+/** What the agent's GC did between two gcTotals(), as "2 major (9.1 ms), 14 minor (21.0 ms)". */
+function gcDuring(before: Map<string, { count: number; seconds: number }>, after: Map<string, { count: number; seconds: number }>): string {
+  const parts: string[] = [];
+  for (const [kind, a] of after) {
+    const b = before.get(kind) ?? { count: 0, seconds: 0 };
+    if (a.count > b.count) parts.push(`${a.count - b.count} ${kind} (${((a.seconds - b.seconds) * 1000).toFixed(1)} ms)`);
+  }
+  return parts.join(', ') || 'none';
+}
+
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
@@ -232,19 +258,56 @@ async function timePushes(
   return { samples: samples.sort((a, b) => a - b), translateP50: med(translate), applyP50: med(apply), objectsWritten, versionBumps };
 }
 
-async function runOne(services: number, storage: StorageName, pushes: number, changes: readonly ChangeKind[]): Promise<string> {
+/** The node flags the launcher's shebang gives the agent (`#!/usr/bin/env -S node FLAGS`): the floor client runs with the same. */
+function launcherNodeFlags(): string[] {
+  const shebang = fs.readFileSync(SIDECAR_BIN, 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env -S node\b(.*)$/.exec(shebang);
+  if (!m) throw new Error(`${SIDECAR_BIN}: expected a "#!/usr/bin/env -S node ..." shebang, found ${JSON.stringify(shebang)}`);
+  return m[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/** Starts an ADS server holding the whole generated mesh; `publish` folds one changed resource into what it serves. */
+async function meshServer(services: number): Promise<{ server: AdsServer; mesh: GeneratedMesh; port: number; publish: (type: XdsTypeUrl, item: Message) => ResourceSnapshot }> {
   const mesh = generateMesh({ services });
-  const resources = { ...mesh, secrets: [] };
   const server = new AdsServer();
-  let served = buildResourceSnapshot(resources);
+  let served = buildResourceSnapshot({ ...mesh, secrets: [] });
   server.cache.setDefaultSnapshot(served);
   const port = await server.listen(0, '127.0.0.1');
+  return { server, mesh, port, publish: (type, item) => (served = withResources(served, type, [item])) };
+}
+
+function childEnv(): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '', NODE_OPTIONS: GC_ON_SIGNAL.join(' '), AMESH_BENCH_HEAP_SNAPSHOT: process.env.AMESH_BENCH_HEAP_SNAPSHOT ?? '', POD_NAME: 'bench-0', POD_NAMESPACE: 'default', INSTANCE_IP: '10.255.0.1' };
+}
+
+function pushLine(change: ChangeKind, pushes: number, t: PushTimes): string {
+  return `push-to-applied (one ${change} change, ${pushes} pushes): p50 ${percentile(t.samples, 50).toFixed(1)} ms, p99 ${percentile(t.samples, 99).toFixed(1)} ms, max ${t.samples[t.samples.length - 1]!.toFixed(1)} ms`;
+}
+
+/** The harness floor: the same endpoint pushes to the agent's ADS client alone. */
+async function runFloor(services: number, pushes: number): Promise<string> {
+  const { server, mesh, port, publish } = await meshServer(services);
+  const child = spawn(process.execPath, [...launcherNodeFlags(), FLOOR_CLIENT, `grpc://127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() });
+  const client = new AgentProcess(child);
+  try {
+    await client.next('the floor client to sync', (l) => l.msg === 'first complete snapshot written; ready', 600_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const t = await timePushes('endpoint', pushes, { server, mesh, services, agent: client, nginx: undefined, publish });
+    return `${services} services, the harness floor (the agent's ADS client alone: no translation, no storage):\n  ${pushLine('endpoint', pushes, t).replace('push-to-applied', 'push-to-snapshot')}`;
+  } finally {
+    await client.stop();
+    await server.close();
+  }
+}
+
+async function runOne(services: number, storage: StorageName, pushes: number, changes: readonly ChangeKind[]): Promise<string> {
+  const { server, mesh, port, publish } = await meshServer(services);
   const nginx = storage === 'shdict' ? await NginxServer.start({ configDictSize: '512m', workers: 1 }) : undefined;
   const spec = nginx ? `shdict:${nginx.socketPath}` : 'memory';
   const child = spawn(
     SIDECAR_BIN,
     ['run', '--xds', `grpc://127.0.0.1:${port}`, '--storage', spec, '--status-port', '0', '--status-host', '127.0.0.1', '--log-level', 'debug'],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: GC_ON_SIGNAL.join(' '), AMESH_BENCH_HEAP_SNAPSHOT: process.env.AMESH_BENCH_HEAP_SNAPSHOT ?? '', POD_NAME: 'bench-0', POD_NAMESPACE: 'default', INSTANCE_IP: '10.255.0.1' } },
+    { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv() },
   );
   const agent = new AgentProcess(child);
   try {
@@ -258,10 +321,11 @@ async function runOne(services: number, storage: StorageName, pushes: number, ch
     const heapMb = (await metricValue(statusUrl, 'nodejs_heap_size_used_bytes')) / 1048576;
     const lines: string[] = [];
     for (const change of changes) {
-      const t = await timePushes(change, pushes, { server, mesh, services, agent, nginx, publish: (type, item) => (served = withResources(served, type, [item])) });
+      const gcBefore = await gcTotals(statusUrl);
+      const t = await timePushes(change, pushes, { server, mesh, services, agent, nginx, publish });
+      const gc = gcDuring(gcBefore, await gcTotals(statusUrl));
       lines.push(
-        `  push-to-applied (one ${change} change, ${pushes} pushes): p50 ${percentile(t.samples, 50).toFixed(1)} ms, p99 ${percentile(t.samples, 99).toFixed(1)} ms, max ${t.samples[t.samples.length - 1]!.toFixed(1)} ms;` +
-          ` inside the agent (p50): translate ${t.translateP50.toFixed(1)} ms, diff+apply ${t.applyP50.toFixed(1)} ms`,
+        `  ${pushLine(change, pushes, t)}; inside the agent (p50): translate ${t.translateP50.toFixed(1)} ms, diff+apply ${t.applyP50.toFixed(1)} ms; agent GCs meanwhile: ${gc}`,
         `  objects written per ${change} change: ${[...t.objectsWritten].join(',')} -> ${t.objectsWritten.size === 1 && t.objectsWritten.has(1) ? 'exactly one object' : 'NOT one object'}` +
           (nginx ? `; shared-dict version bumped on ${t.versionBumps}/${pushes} changes` : ''),
       );
@@ -295,5 +359,10 @@ export async function main(args: readonly string[]): Promise<void> {
     throw new Error('apps/sidecar is not built: run `npm run build` (npm run bench does)');
   }
   console.log(`sidecar bench: amesh-sidecar run as a child process; sizes ${sizes.join(', ')}; storages ${storages.join(', ')}; ${pushes} pushes each`);
-  for (const services of sizes) for (const storage of storages) console.log(await runOne(services, storage, pushes, changes));
+  const floor = option(args, 'floor', 'on');
+  if (floor !== 'on' && floor !== 'off') throw new Error(`--floor: "${floor}"; use on or off`);
+  for (const services of sizes) {
+    if (floor === 'on') console.log(await runFloor(services, pushes));
+    for (const storage of storages) console.log(await runOne(services, storage, pushes, changes));
+  }
 }
