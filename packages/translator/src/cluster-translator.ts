@@ -234,7 +234,7 @@ export function translateClusterRefs(
 
 /**
  * One cluster translated on its own with its assignment, as `translateClusters` would (for an
- * incremental translator's endpoint-only updates). Only for clusters whose last outcome shows no
+ * incremental translator's upstream-only updates). Only for clusters whose last outcome shows no
  * aggregate and no client certificate: those read state shared with other clusters.
  */
 export function retranslateCluster(ref: XdsRef<Cluster>, cla: XdsRef<ClusterLoadAssignment> | undefined, secrets: ReadonlyMap<string, SecretMaterial>): ClusterOutcome {

@@ -19,13 +19,15 @@ interface World {
   listeners: Map<string, Listener>;
 }
 
-function edsCluster(name: string, ringHash: boolean): Cluster {
+/** `ejectAfter`: outlier detection after that many 5xx (what APISIX's passive checks take, and routes do not read). */
+function edsCluster(name: string, ringHash: boolean, ejectAfter?: number): Cluster {
   return create(ClusterSchema, {
     name,
     clusterDiscoveryType: { case: 'type', value: 3 },
     edsClusterConfig: { serviceName: name },
     lbPolicy: ringHash ? 2 : 0,
     connectTimeout: { seconds: 1n, nanos: 0 },
+    ...(ejectAfter === undefined ? {} : { outlierDetection: { consecutive5xx: ejectAfter } }),
   });
 }
 
@@ -81,7 +83,7 @@ const vhost: fc.Arbitrary<VirtualHostInit> = fc.record({
 });
 
 type Op =
-  | { op: 'cluster'; name: string; ringHash: boolean }
+  | { op: 'cluster'; name: string; ringHash: boolean; ejectAfter?: number }
   | { op: 'static'; name: string; hosts: number[] }
   | { op: 'removeCluster'; name: string }
   | { op: 'endpoints'; name: string; endpoints: { host: number; weight: number }[] }
@@ -93,6 +95,8 @@ type Op =
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant('cluster' as const), name: service, ringHash: fc.boolean() }),
+  // Changes of what only the cluster's upstream holds (the fast path for cluster pushes).
+  { weight: 3, arbitrary: fc.record({ op: fc.constant('cluster' as const), name: service, ringHash: fc.constant(false), ejectAfter: fc.integer({ min: 1, max: 5 }) }) },
   fc.record({ op: fc.constant('static' as const), name: service, hosts: fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 2 }) }),
   fc.record({ op: fc.constant('removeCluster' as const), name: service }),
   { weight: 6, arbitrary: fc.record({ op: fc.constant('endpoints' as const), name: service, endpoints }) },
@@ -107,7 +111,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 function apply(w: World, o: Op): void {
   switch (o.op) {
     case 'cluster':
-      w.clusters.set(o.name, edsCluster(o.name, o.ringHash));
+      w.clusters.set(o.name, edsCluster(o.name, o.ringHash, o.ejectAfter));
       break;
     case 'static':
       w.clusters.set(o.name, staticCluster(o.name, ...o.hosts.map((h) => `10.0.1.${h}`)));
@@ -227,6 +231,45 @@ describe('createTranslator', () => {
     decoded.length = 0;
     apply(world, { op: 'cluster', name: 'c', ringHash: true });
     expect(translator.translateRefs(refsOfWorld())).toEqual(translate(snapshot(world)));
+    // Twice: tried the upstream-only way first (the load balancer is read by routes, so no), then the full pass.
+    expect(decoded.sort()).toEqual(['cla c', 'cla c', 'cluster c', 'cluster c']);
+
+    decoded.length = 0;
+    apply(world, { op: 'cluster', name: 'c', ringHash: true, ejectAfter: 2 });
+    translator.translateRefs(refsOfWorld());
+    decoded.length = 0;
+    apply(world, { op: 'cluster', name: 'c', ringHash: true, ejectAfter: 4 });
+    expect(translator.translateRefs(refsOfWorld())).toEqual(translate(snapshot(world)));
     expect(decoded.sort()).toEqual(['cla c', 'cluster c']);
+  });
+
+  it('takes a cluster change that routes do not read without a full pass: only its upstream is new', () => {
+    const world = everyServiceRouted();
+    const translator = createTranslator();
+    // Outlier detection first appears with a report item; then only its threshold changes.
+    apply(world, { op: 'cluster', name: 'c', ringHash: false, ejectAfter: 3 });
+    const before = translator.translate(snapshot(world));
+    apply(world, { op: 'cluster', name: 'c', ringHash: false, ejectAfter: 5 });
+    const after = translator.translate(snapshot(world));
+
+    expect(after).toEqual(translate(snapshot(world)));
+    // The same route list and report instances: the full pass would have built new lists.
+    expect(after.config.routes).toBe(before.config.routes);
+    expect(after.report).toBe(before.report);
+    const changed = after.config.upstreams.filter((u, i) => u !== before.config.upstreams[i]);
+    expect(changed.map((u) => u.name)).toEqual(['c']);
+    expect(changed[0]!.checks?.passive).toEqual(expect.objectContaining({ unhealthy: expect.objectContaining({ http_failures: 5 }) }));
+  });
+
+  it('takes a cluster change that routes read (the load balancer) through the full pass', () => {
+    const world = everyServiceRouted();
+    const translator = createTranslator();
+    const before = translator.translate(snapshot(world));
+    apply(world, { op: 'cluster', name: 'c', ringHash: true });
+    const after = translator.translate(snapshot(world));
+
+    expect(after).toEqual(translate(snapshot(world)));
+    expect(after.config.routes).not.toBe(before.config.routes);
+    expect(after.config.upstreams.find((u) => u.name === 'c')!.type).toBe('chash');
   });
 });

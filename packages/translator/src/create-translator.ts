@@ -1,4 +1,4 @@
-import { endpointUpdate } from './endpoint-update.js';
+import { upstreamUpdate } from './upstream-update.js';
 import { runTranslation, TranslationMemo, type TranslateOptions, type TranslateResult } from './translate.js';
 import { refsOf, type XdsRef, type XdsRefs, type XdsResources } from './xds-resources.js';
 
@@ -28,7 +28,7 @@ export interface Translator {
 export function createTranslator(options: TranslateOptions = {}): Translator {
   const portMatch = options.portMatch ?? 'server_port';
   const memo = new TranslationMemo();
-  const translateRefs = (xds: XdsRefs): TranslateResult => endpointUpdate(xds, memo) ?? runTranslation(xds, portMatch, memo);
+  const translateRefs = (xds: XdsRefs): TranslateResult => upstreamUpdate(xds, memo) ?? runTranslation(xds, portMatch, memo);
   // Messages get one reference each for as long as they live: unchanged messages compare equal.
   const known = new WeakMap<object, XdsRef<unknown>>();
   return { translate: (xds) => translateRefs(refsOf(xds, known)), translateRefs };

@@ -59,7 +59,7 @@ export class TranslationMemo {
   readonly upstreamOrder = new IdOrder<ApisixUpstream>();
   readonly routeOrder = new IdOrder<ApisixRoute>();
   report: { raw: readonly ReportItem[]; sorted: ReportItem[] } | undefined;
-  /** The last run's input and result, for endpoint-only updates (see endpointUpdate). */
+  /** The last run's input and result, for updates that change only upstreams (see upstreamUpdate). */
   last: LastRun | undefined;
 }
 
@@ -73,8 +73,8 @@ export interface LastRun {
    * outcome tells: Istio names an EDS cluster's assignment after it, so this is nearly always empty).
    */
   otherUsersOfCla: Map<string, string[]>;
-  /** False when the run had what an endpoint-only update cannot redo (aggregates, repeated assignments). */
-  endpointOnly: boolean;
+  /** False when the run had what an upstream-only update cannot redo (aggregates, repeated assignments). */
+  upstreamOnly: boolean;
   /** Clusters used by stream routes through L4 variants, and clusters whose nodes a route read. */
   l4: Set<string>;
   nodeReaders: Set<string>;
@@ -198,9 +198,9 @@ export function runTranslation(xds: XdsRefs, portMatch: PortMatch, memo: Transla
 function lastRun(xds: XdsRefs, result: TranslateResult, side: ClusterSide, memo: TranslationMemo, variants: UpstreamVariants): LastRun {
   const clas = xds.clusterLoadAssignments ?? [];
   const otherUsersOfCla = new Map<string, string[]>();
-  let endpointOnly = new Set(clas.map((c) => c.name)).size === clas.length;
+  let upstreamOnly = new Set(clas.map((c) => c.name)).size === clas.length;
   for (const [name, o] of memo.clusters.outcomes) {
-    if (o.aggregate) endpointOnly = false;
+    if (o.aggregate) upstreamOnly = false;
     if (o.claName === undefined || o.claName === name) continue;
     const users = otherUsersOfCla.get(o.claName);
     otherUsersOfCla.set(o.claName, users ? [...users, name] : [name]);
@@ -214,7 +214,7 @@ function lastRun(xds: XdsRefs, result: TranslateResult, side: ClusterSide, memo:
     result,
     secretMaterials: side.secrets,
     otherUsersOfCla,
-    endpointOnly: endpointOnly && memo.vhostsComplete,
+    upstreamOnly: upstreamOnly && memo.vhostsComplete,
     l4: new Set(variants.streamClusters()),
     nodeReaders,
   };
