@@ -78,6 +78,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private stream: { send: (req: AnyRequest) => void; abort: AbortController; conn: Connection; first: boolean } | undefined;
   /** Publishes already scheduled, by when they run. */
   private readonly publishPending = new Set<'soon' | 'turn'>();
+  /** referencesMark() when the subscriptions were last derived from the clusters and listeners. */
+  private followedMark = '';
 
   constructor(private readonly options: AdsClientOptions) {
     super();
@@ -281,7 +283,8 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
   private afterApply(state: ClientTypeState, result: ApplyResult): void {
     for (const t of this.timers.values()) if (t.state === state && state.resources.has(t.name)) this.stopTimer(state, t.name);
     if (state.type.typeUrl === TypeUrl.Cluster || state.type.typeUrl === TypeUrl.Listener) {
-      if (result.changed || !state.requested) this.followReferences();
+      // A cluster that names the same EDS and SDS resources as before (most CDS changes) changes no subscription.
+      if ((result.changed && this.referencesMark() !== this.followedMark) || !state.requested) this.followReferences();
     }
     // Endpoint updates, most pushes of a mesh, are cheap to publish (the view and the snapshot are
     // patched): at once. Others wait for the end of the event-loop turn, so that a burst of
@@ -290,8 +293,14 @@ export class AdsClient extends EventEmitter<AdsClientEvents> {
     else if (result.changed || state.type.wildcard) this.schedulePublish();
   }
 
+  /** Where the clusters' and listeners' references stood (their states' refsRevision). */
+  private referencesMark(): string {
+    return `${this.states.get(TypeUrl.Cluster)!.refsRevision} ${this.states.get(TypeUrl.Listener)!.refsRevision}`;
+  }
+
   /** Subscribes to what clusters and listeners reference now; unsubscribes what they no longer do. */
   private followReferences(): void {
+    this.followedMark = this.referencesMark();
     // Clusters are held as bytes: what they reference was noted when they arrived.
     const clusters = [...this.states.get(TypeUrl.Cluster)!.resources.values()].map((r) => r.clusterRefs!);
     const listeners = [...this.states.get(TypeUrl.Listener)!.resources.values()].map((r) => r.message() as Listener);

@@ -33,6 +33,23 @@ describe('ClientTypeState', () => {
     expect(l.resources.get('l')!.message()).toBe(l.resources.get('l')!.message());
   });
 
+  it('moves refsRevision only when what clusters reference may have changed, not for a cluster naming the same resources', () => {
+    const s = new ClientTypeState(ClusterType);
+    const pack = (c: ReturnType<typeof edsCluster>) => create(AnySchema, { typeUrl: TypeUrl.Cluster, value: toBinary(ClusterSchema, c) });
+    const timed = (seconds: bigint) => Object.assign(edsCluster('a'), { connectTimeout: { $typeName: 'google.protobuf.Duration' as const, seconds, nanos: 0 } });
+    s.applySotw(sotw(TypeUrl.Cluster, '1', [pack(edsCluster('a')), packC('b')]));
+    const added = s.refsRevision;
+    expect(added).toBe(s.revision);
+    s.applySotw(sotw(TypeUrl.Cluster, '2', [pack(timed(7n)), packC('b')]));
+    expect(s.revision).toBeGreaterThan(added);
+    expect(s.refsRevision).toBe(added); // same EDS name, no secrets: no subscription can change
+    s.applySotw(sotw(TypeUrl.Cluster, '3', [pack(edsCluster('a', 'a-v2')), packC('b')]));
+    expect(s.refsRevision).toBe(s.revision); // another EDS name
+    const renamed = s.refsRevision;
+    s.applySotw(sotw(TypeUrl.Cluster, '4', [pack(edsCluster('a', 'a-v2'))]));
+    expect(s.refsRevision).toBeGreaterThan(renamed); // b went
+  });
+
   it('SotW CDS: absence deletes, a rejected update keeps the old copy, and the version stays the last good one', () => {
     const s = new ClientTypeState(ClusterType);
     expect(s.applySotw(sotw(TypeUrl.Cluster, '1', [packC('a'), packC('b')]))).toEqual({ changed: true, errors: [], rejected: [] });

@@ -103,6 +103,10 @@ function clusterRefsOf(name: string, cluster: Cluster): ClusterRefs {
   return { eds: eds === name ? name : eds, secrets: secrets.length ? secrets : NO_NAMES };
 }
 
+function sameClusterRefs(a: ClusterRefs, b: ClusterRefs): boolean {
+  return a.eds === b.eds && a.secrets.length === b.secrets.length && a.secrets.every((s, i) => s === b.secrets[i]);
+}
+
 /** The outcome of applying one response: what to ACK or NACK with. */
 export interface ApplyResult {
   changed: boolean;
@@ -173,6 +177,12 @@ export class ClientTypeState {
   revision = 0;
   changesFrom = 0;
   readonly changes: string[] = [];
+  /**
+   * The revision of the last change to what held resources reference (what the client subscribes
+   * to for them): any change, except a cluster replaced by one that names the same EDS and SDS
+   * resources. Lets the client skip re-deriving its subscriptions from every cluster.
+   */
+  refsRevision = 0;
 
   /**
    * Content key -> name of the held resource with those bytes. Only SotW, which resends
@@ -182,9 +192,10 @@ export class ClientTypeState {
 
   constructor(readonly type: XdsResourceType) {}
 
-  /** Notes that what is held or missing under `name` changed. */
-  private touch(name: string): void {
+  /** Notes that what is held or missing under `name` changed (and whether what it references may have). */
+  private touch(name: string, refsChanged = true): void {
     this.revision++;
+    if (refsChanged) this.refsRevision = this.revision;
     if (this.changes.length >= MAX_CHANGES) {
       this.changes.length = 0;
       this.changesFrom = this.revision - 1;
@@ -220,10 +231,10 @@ export class ClientTypeState {
     this.missing.delete(name);
     const held = this.resources.get(name);
     if ((held && held.content === content) || !message) return false;
-    this.touch(name);
     if (held) this.byContent?.delete(held.content);
     const type = this.type;
     const clusterRefs = type.key === 'clusters' ? clusterRefsOf(name, message as Cluster) : undefined;
+    this.touch(name, !(held?.clusterRefs && clusterRefs && sameClusterRefs(held.clusterRefs, clusterRefs)));
     this.resources.set(name, type.heldAsBytes ? new WireHeld(type.schema, type.typeUrl, name, version, content, clusterRefs, message) : new DecodedHeld(type.typeUrl, name, version, content, message));
     this.byContent?.set(content, name);
     return true;

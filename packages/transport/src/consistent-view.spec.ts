@@ -1,12 +1,17 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { AnySchema } from '@bufbuild/protobuf/wkt';
-import { DeltaDiscoveryResponseSchema, TypeUrl, type XdsTypeUrl } from '@amesh/proto';
+import { AnySchema, DurationSchema } from '@bufbuild/protobuf/wkt';
+import { DeltaDiscoveryResponseSchema, TypeUrl, type Cluster, type XdsTypeUrl } from '@amesh/proto';
 import { cla, edsCluster, rdsListener, routeConfig } from '../test/fixtures.js';
 import { ClientTypeState } from './client-type-state.js';
 import { computeView, emptyView, initialSyncComplete, sameView, snapshotOf } from './consistent-view.js';
 import { RESOURCE_TYPES } from './resource-types.js';
+
+function withTimeout(cluster: Cluster, seconds: number): Cluster {
+  cluster.connectTimeout = create(DurationSchema, { seconds: BigInt(seconds) });
+  return cluster;
+}
 
 function states(): Map<XdsTypeUrl, ClientTypeState> {
   return new Map(RESOURCE_TYPES.map((t) => [t.typeUrl, new ClientTypeState(t)]));
@@ -83,6 +88,15 @@ describe('consistent view', () => {
       () => s.get(TypeUrl.ClusterLoadAssignment)!.missing.add('c'), // the timer's mark: c without endpoints
       () => give(s, TypeUrl.Cluster, [edsCluster('d')]),
       () => give(s, TypeUrl.ClusterLoadAssignment, [cla('d', ['10.0.0.4'])]),
+      // Clusters replaced by ones taking the same assignment (patched), with and without endpoint changes.
+      () => give(s, TypeUrl.Cluster, [withTimeout(edsCluster('a'), 5)]),
+      () => {
+        give(s, TypeUrl.Cluster, [withTimeout(edsCluster('b'), 6), withTimeout(edsCluster('d'), 7)]);
+        give(s, TypeUrl.ClusterLoadAssignment, [cla('b', ['10.0.0.5'])]);
+      },
+      // One taking another assignment, and one withdrawn: both computed in full.
+      () => give(s, TypeUrl.Cluster, [edsCluster('a', 'c')]),
+      () => give(s, TypeUrl.Cluster, [], ['b']),
     ];
     for (const step of steps) {
       step();
@@ -95,7 +109,27 @@ describe('consistent view', () => {
       view = next;
       snap = nextSnap;
     }
-    expect(snap.resources.clusterLoadAssignments.map((c) => c.name)).toEqual(['a', 'b', 'd']);
+    expect(snap.resources.clusters.map((c) => c.name)).toEqual(['a', 'c', 'd']);
+    expect(snap.resources.clusterLoadAssignments.map((c) => c.name)).toEqual(['d']);
+  });
+
+  it('patches the view and snapshot for a cluster that takes the same assignment, keeping the other lists', () => {
+    const s = states();
+    give(s, TypeUrl.Cluster, [edsCluster('a'), edsCluster('b')]);
+    give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1']), cla('b', ['10.0.0.2'])]);
+    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r')]);
+    give(s, TypeUrl.RouteConfiguration, [routeConfig('r', 'a')]);
+    const view = computeView(s, emptyView());
+    const snap = snapshotOf(view, s);
+    give(s, TypeUrl.Cluster, [withTimeout(edsCluster('b'), 9)]);
+    const next = computeView(s, view);
+    // The same cluster map, patched in place: no pass over every cluster.
+    expect(next.clusters).toBe(view.clusters);
+    const nextSnap = snapshotOf(next, s);
+    expect(nextSnap.resources.clusters[0]).toBe(snap.resources.clusters[0]);
+    expect(nextSnap.resources.clusters[1]!.message().connectTimeout?.seconds).toBe(9n);
+    expect(nextSnap.resources.clusterLoadAssignments).toBe(snap.resources.clusterLoadAssignments);
+    expect(nextSnap.resources.listeners).toBe(snap.resources.listeners);
   });
 
   it('lets go of earlier views and snapshots as endpoint updates follow each other', async () => {

@@ -51,7 +51,7 @@ function refTo<T>(r: HeldResource): XdsRef<T> {
  * arrived (or are known not to exist), a listener once all its route configurations did. Until
  * then the previously published copy stays, or the resource is left out if it is new. The result
  * is always consistent and never loses what was published because something is still in flight.
- * `previous` is the latest view and is used up: an endpoint update changes its cluster map in place.
+ * `previous` is the latest view and is used up: patchedView (endpoint and same-assignment cluster updates) changes its cluster map in place.
  */
 export function computeView(states: TypeStates, previous: PublishedView): PublishedView {
   const cds = states.get(TypeUrl.Cluster)!;
@@ -60,7 +60,7 @@ export function computeView(states: TypeStates, previous: PublishedView): Publis
   const rds = states.get(TypeUrl.RouteConfiguration)!;
   const sds = states.get(TypeUrl.Secret)!;
   const marks = markOf(states);
-  const fast = endpointView(states, previous, marks);
+  const fast = patchedView(states, previous, marks);
   if (fast) return fast;
   const view = emptyView();
   const clustersOfEds = new Map<string, string | string[]>();
@@ -109,8 +109,8 @@ interface ViewFacts {
   /** EDS name -> clusters that take it, in CDS order. */
   clustersOfEds: ReadonlyMap<string, string | readonly string[]>;
   /**
-   * For a view made from another by an endpoint update: that view, and the clusters whose entry
-   * changed with their entries before (the two views share one cluster map, updated in place).
+   * For a view made from another by patchedView: that view, and the clusters whose entry changed
+   * with their entries before (the two views share one cluster map, updated in place).
    */
   from?: { view: PublishedView; clusters: ReadonlyMap<string, { before: PublishedCluster; after: PublishedCluster }> };
 }
@@ -124,23 +124,35 @@ function markOf(states: TypeStates): Marks {
 }
 
 /**
- * The usual push, without a pass over every cluster: only EDS changed since `previous` was
- * computed, so only the clusters taking a changed assignment can get another entry. Undefined
+ * The usual pushes, without a pass over every cluster: since `previous` was computed only EDS
+ * changed, or clusters were replaced by ones that take the same assignment, so only those clusters
+ * and the ones taking a changed assignment can get another entry, in the same place. Undefined
  * when that cannot be told (the caller computes the view in full).
  */
-function endpointView(states: TypeStates, previous: PublishedView, marks: Marks): PublishedView | undefined {
+function patchedView(states: TypeStates, previous: PublishedView, marks: Marks): PublishedView | undefined {
   const facts = viewFacts.get(previous);
   if (!facts) return undefined;
   for (const [typeUrl, revision] of marks) {
     const was = facts.marks.get(typeUrl);
-    if (was === undefined || (typeUrl !== TypeUrl.ClusterLoadAssignment && was !== revision)) return undefined;
+    if (was === undefined || (typeUrl !== TypeUrl.ClusterLoadAssignment && typeUrl !== TypeUrl.Cluster && was !== revision)) return undefined;
   }
   const eds = states.get(TypeUrl.ClusterLoadAssignment)!;
   const cds = states.get(TypeUrl.Cluster)!;
-  const changed = eds.changedSince(facts.marks.get(TypeUrl.ClusterLoadAssignment)!);
-  if (!changed) return undefined;
+  const changedEds = eds.changedSince(facts.marks.get(TypeUrl.ClusterLoadAssignment)!);
+  const changedCds = cds.changedSince(facts.marks.get(TypeUrl.Cluster)!);
+  if (!changedEds || !changedCds) return undefined;
   const updates = new Map<string, PublishedCluster>();
-  for (const edsName of new Set(changed)) {
+  for (const name of new Set(changedCds)) {
+    const cluster = cds.resources.get(name);
+    const before = previous.clusters.get(name);
+    // Added, removed or not published yet, or taking another assignment: the view's order or its
+    // assignment index would change, so compute in full.
+    if (!cluster || !before || edsNameOf(cluster) !== edsNameOf(before.cluster)) return undefined;
+    const entry = clusterEntry(name, cluster, edsNameOf(cluster), eds, previous);
+    if (!entry) return undefined;
+    if (entry !== before) updates.set(name, entry);
+  }
+  for (const edsName of new Set(changedEds)) {
     const users = facts.clustersOfEds.get(edsName) ?? [];
     for (const name of typeof users === 'string' ? [users] : users) {
       const before = previous.clusters.get(name);
@@ -179,7 +191,7 @@ function sameMap<V>(a: Map<string, V>, b: Map<string, V>, same: (x: V, y: V) => 
 
 export function sameView(a: PublishedView, b: PublishedView): boolean {
   if (a === b) return true;
-  // Made from b by an endpoint update, which returns b itself when no entry changed.
+  // Made from b by patchedView, which returns b itself when no entry changed.
   if (viewFacts.get(a)?.from?.view === b) return false;
   return (
     sameMap(a.clusters, b.clusters, (x, y) => x === y || (x.cluster === y.cluster && x.endpoints === y.endpoints)) &&
@@ -252,8 +264,8 @@ function receivedOf(resources: XdsRefs, others: readonly HeldResource[]): Receiv
 const snapshotFacts = new WeakMap<PublishedView, { snapshot: XdsSnapshot; claPlaces: ReadonlyMap<string, number>; others: readonly HeldResource[] }>();
 
 /**
- * The snapshot of a view made by an endpoint update: the previous view's snapshot with the new
- * assignments put in the places of the old ones. Undefined when it cannot be (an assignment
+ * The snapshot of a view made by patchedView: the previous view's snapshot with the new clusters
+ * and assignments put in the places of the old ones. Undefined when it cannot be (an assignment
  * appeared or went, which moves the others).
  */
 function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions']): XdsSnapshot | undefined {
@@ -264,16 +276,24 @@ function patchedSnapshot(view: PublishedView, versions: XdsSnapshot['versions'])
   viewFacts.set(view, { marks: facts.marks, clustersOfEds: facts.clustersOfEds });
   const base = snapshotFacts.get(from.view);
   if (!base) return undefined;
-  const clas = base.snapshot.resources.clusterLoadAssignments.slice();
+  const { clusters, clusterLoadAssignments } = base.snapshot.resources;
+  // Copied when first written: a cluster change leaves the assignments' list as it was, and the other way round.
+  let newClusters: XdsRef<Cluster>[] | undefined;
+  let newClas: XdsRef<ClusterLoadAssignment>[] | undefined;
   for (const { before, after } of from.clusters.values()) {
-    if (after.cluster !== before.cluster) return undefined;
+    if (after.cluster !== before.cluster) {
+      // One scan by identity (no index by name kept for 10,000 clusters): where the old copy sits.
+      const at = clusters.indexOf(refTo(before.cluster));
+      if (at < 0) return undefined;
+      (newClusters ??= clusters.slice())[at] = refTo(after.cluster);
+    }
     if (after.endpoints === before.endpoints) continue;
     if (!after.endpoints || !before.endpoints) return undefined;
     const place = base.claPlaces.get(after.endpoints.name);
     if (place === undefined || after.endpoints.name !== before.endpoints.name) return undefined;
-    clas[place] = refTo(after.endpoints);
+    (newClas ??= clusterLoadAssignments.slice())[place] = refTo(after.endpoints);
   }
-  const resources: XdsRefs = { ...base.snapshot.resources, clusterLoadAssignments: clas };
+  const resources: XdsRefs = { ...base.snapshot.resources, clusters: newClusters ?? clusters, clusterLoadAssignments: newClas ?? clusterLoadAssignments };
   // From this snapshot's own lists (the closure must not capture `base`): no chain of snapshots is kept.
   const others = base.others;
   const snapshot = new LazyReceivedSnapshot(resources, versions, () => receivedOf(resources, others));

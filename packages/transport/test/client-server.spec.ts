@@ -82,10 +82,22 @@ describe.each<AdsProtocol>(['delta', 'sotw'])('AdsClient against AdsServer (%s)'
     expect(client!.status().subscriptions?.[TypeUrl.ClusterLoadAssignment]).toContain(C(7));
 
     // Removal: the cluster goes and the client unsubscribes its endpoints.
-    server.cache.setDefaultSnapshot({ ...grown, clusters: grown.clusters.filter((c) => c.name !== C(0)) });
+    const shrunk: XdsResources = { ...grown, clusters: grown.clusters.filter((c) => c.name !== C(0)) };
+    server.cache.setDefaultSnapshot(shrunk);
     await eventually(() => client!.snapshot()!.resources.clusters.length === 3, 5000, 'cluster removal');
     expect(client!.snapshot()!.resources.clusterLoadAssignments.map((c) => c.name)).not.toContain(C(0));
     expect(client!.status().subscriptions?.[TypeUrl.ClusterLoadAssignment]).not.toContain(C(0));
+
+    // The same cluster, now taking another assignment: the client follows the new name and drops the old.
+    const moved: XdsResources = {
+      ...shrunk,
+      clusters: shrunk.clusters.map((c) => (c.name === C(2) ? edsCluster(C(2), 'svc-2-v2') : c)),
+      clusterLoadAssignments: [...shrunk.clusterLoadAssignments, cla('svc-2-v2', ['10.2.2.2'])],
+    };
+    server.cache.setDefaultSnapshot(moved);
+    await eventually(() => ipsOf(client!.snapshot()!, 'svc-2-v2')[0] === '10.2.2.2', 5000, 'cluster taking another assignment');
+    expect(client!.status().subscriptions?.[TypeUrl.ClusterLoadAssignment]).toEqual(expect.arrayContaining(['svc-2-v2']));
+    expect(client!.status().subscriptions?.[TypeUrl.ClusterLoadAssignment]).not.toContain(C(2));
 
     for (const s of snapshots) assertConsistent(s);
     expect(client!.status()).toEqual(expect.objectContaining({ state: 'connected', protocol, synced: true, nacks: [] }));

@@ -1,7 +1,7 @@
-// npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 200] [--warmup 10] [--changes endpoint,cluster] [--floor on|off]
+// npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 200] [--warmup 10] [--changes endpoint,pool,cluster] [--floor on|off]
 // The whole agent as a real child process (amesh-sidecar run) against our ADS server: time to ready,
-// RSS after the initial sync, and push-to-applied latency for one endpoint change (and one cluster
-// change), measured from the moment the server has the new snapshot to the agent's "snapshot
+// RSS after the initial sync, and push-to-applied latency for one endpoint change (and two kinds of
+// cluster change, see CHANGES), measured from the moment the server has the new snapshot to the agent's "snapshot
 // applied" log line; then RSS and heap after a forced GC, which shows what the pushes left behind.
 // Percentiles are of the steady state: the first pushes after the sync run code V8 has not
 // optimised yet (the sync took the full path, not the endpoint one), so a few warm-up pushes go
@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { create, type Message } from '@bufbuild/protobuf';
 import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import { TypeUrl, type XdsTypeUrl } from '@amesh/proto';
+import { HttpProtocolOptionsSchema } from '@amesh/proto/gen/envoy/config/core/v3/protocol_pb';
 import { NginxServer } from '@amesh/storage/testing';
 import { AdsServer, buildResourceSnapshot, withResources, type ResourceSnapshot } from '@amesh/transport';
 import { benchGc } from './bench-gc.js';
@@ -181,7 +182,12 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-const CHANGES = ['endpoint', 'cluster'] as const;
+/**
+ * endpoint: one assignment's endpoint moves (EDS). pool: one cluster's connection-pool idle timeout
+ * (a DestinationRule connectionPool edit: only the cluster's upstream reads it). cluster: one
+ * cluster's connect timeout, which routes read too (their timeouts): the agent's full pass.
+ */
+const CHANGES = ['endpoint', 'pool', 'cluster'] as const;
 type ChangeKind = (typeof CHANGES)[number];
 
 /** Points service `svc`'s first endpoint at a fresh address (a real endpoint change every time). */
@@ -193,9 +199,13 @@ function moveEndpoint(mesh: GeneratedMesh, svc: number, round: number): void {
   addr.value.address = `10.250.${(round >> 8) & 255}.${round & 255}`;
 }
 
-/** Gives service `svc`'s cluster another connect timeout (never the generated 10 s): a CDS change, which takes the agent's full (memoized) pass. */
-function retimeCluster(mesh: GeneratedMesh, svc: number, round: number): void {
-  mesh.clusters[svc]!.connectTimeout = create(DurationSchema, { seconds: BigInt(11 + (round % 50)) });
+/** Changes service `svc`'s cluster in the way `change` says (a new value every round) and returns it. */
+function changeCluster(mesh: GeneratedMesh, svc: number, round: number, change: Exclude<ChangeKind, 'endpoint'>): Message {
+  const cluster = mesh.clusters[svc]!;
+  const seconds = BigInt(11 + (round % 50)); // never the generated 10 s
+  if (change === 'cluster') cluster.connectTimeout = create(DurationSchema, { seconds });
+  else cluster.commonHttpProtocolOptions = create(HttpProtocolOptionsSchema, { idleTimeout: create(DurationSchema, { seconds }) });
+  return cluster;
 }
 
 /** How many pushes are timed, after how many untimed warm-up pushes. */
@@ -242,8 +252,7 @@ async function timePushes(
       moveEndpoint(mesh, svc, round);
       snapshot = ctx.publish(type, mesh.clusterLoadAssignments[svc]!);
     } else {
-      retimeCluster(mesh, svc, round);
-      snapshot = ctx.publish(type, mesh.clusters[svc]!);
+      snapshot = ctx.publish(type, changeCluster(mesh, svc, round, change));
     }
     const version = snapshot.get(type)!.version;
     const versionBefore = nginx ? await nginx.version() : undefined;
