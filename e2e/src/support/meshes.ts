@@ -1,12 +1,15 @@
 import { clone, create } from '@bufbuild/protobuf';
+import { DurationSchema } from '@bufbuild/protobuf/wkt';
 import {
   ClusterLoadAssignmentSchema,
   ClusterSchema,
   ListenerSchema,
   RouteConfigurationSchema,
   VirtualHostSchema,
+  type Cluster,
   type ClusterLoadAssignment,
 } from '@amesh/proto';
+import { HttpProtocolOptionsSchema } from '@amesh/proto/gen/envoy/config/core/v3/protocol_pb';
 import type { XdsResources } from '@amesh/translator';
 import { clusterName, generateMesh } from '../../../tools/bench/src/mesh-generator.js';
 
@@ -55,6 +58,27 @@ export function withEndpointIp(r: XdsResources, service: number, endpoint: numbe
 export function withEndpointWeight(r: XdsResources, service: number, endpoint: number, weight: number): XdsResources {
   const next = copyMesh(r);
   socketOf(claOf(next, service), endpoint).lb.loadBalancingWeight = weight;
+  return next;
+}
+
+function clusterOf(r: XdsResources, service: number): Cluster {
+  const name = clusterName(service, 10);
+  const cluster = r.clusters.find((c) => c.name === name);
+  if (!cluster) throw new Error(`no Cluster ${name}`);
+  return cluster;
+}
+
+/** A DestinationRule connection-pool edit: one cluster's upstream idle timeout (routes do not read it). */
+export function withClusterIdleTimeout(r: XdsResources, service: number, seconds: number): XdsResources {
+  const next = copyMesh(r);
+  clusterOf(next, service).commonHttpProtocolOptions = create(HttpProtocolOptionsSchema, { idleTimeout: create(DurationSchema, { seconds: BigInt(seconds) }) });
+  return next;
+}
+
+/** One cluster's connect timeout, which its routes' timeouts take too. */
+export function withClusterConnectTimeout(r: XdsResources, service: number, seconds: number): XdsResources {
+  const next = copyMesh(r);
+  clusterOf(next, service).connectTimeout = create(DurationSchema, { seconds: BigInt(seconds) });
   return next;
 }
 

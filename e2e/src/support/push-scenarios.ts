@@ -2,7 +2,7 @@ import { waitUntil } from '@amesh/storage/testing';
 import type { XdsResources } from '@amesh/translator';
 import type { AdsFixture } from './ads-fixture.js';
 import { waitForLists, type ObjectLists } from './mesh-files.js';
-import { clusterName, withAddedService, withEndpointIp, withEndpointWeight, withInvalidEndpointPort, withoutService } from './meshes.js';
+import { clusterName, withAddedService, withClusterConnectTimeout, withClusterIdleTimeout, withEndpointIp, withEndpointWeight, withInvalidEndpointPort, withoutService } from './meshes.js';
 import type { SidecarProcess } from './sidecar-process.js';
 
 /** Services of the mesh the push scenarios start from (generatedMesh(PUSH_BASE_SERVICES)). */
@@ -29,6 +29,13 @@ const svc = (i: number) => clusterName(i, 10).split('||')[1]!;
 export const PUSH_SCENARIOS: readonly PushScenario[] = [
   { name: 'an endpoint change writes exactly one object', next: (m) => withEndpointIp(m, 3, 1, '10.200.0.3'), changes: 1 },
   { name: 'a weight change writes exactly one object', next: (m) => withEndpointWeight(m, 5, 0, 7), changes: 1 },
+  { name: "a cluster's connection-pool change writes exactly one object", next: (m) => withClusterIdleTimeout(m, 6, 45), changes: 1 },
+  {
+    // Route translation reads the connect timeout: the agent's full pass, not the upstream-only one.
+    name: "a cluster's connect-timeout change converges",
+    next: (m) => withClusterConnectTimeout(m, 8, 3),
+    check: async (held) => expect(held.upstreams.find((u) => u.name === clusterName(8, 10))).toEqual(expect.objectContaining({ timeout: expect.objectContaining({ connect: 3 }) })),
+  },
   {
     name: 'an added service appears',
     next: (m) => withAddedService(m, PUSH_BASE_SERVICES),
