@@ -17,8 +17,8 @@ function usersOf(claName: string, memo: TranslationMemo): string[] {
 /**
  * The most frequent pushes in a mesh, done without a pass over the whole snapshot: only
  * ClusterLoadAssignments and Clusters changed (same names, same places), and translating the
- * affected clusters again changes nothing but what their upstream objects hold (nodes, checks,
- * TLS, keepalive, ...), not what routes read of them. Then routes, report and every other upstream
+ * affected clusters again changes nothing but what their upstream objects hold (nodes, health
+ * checks, keepalive pool, ...), not what routes read of them (see sameRouteFacet) nor their info. Then routes, report and every other upstream
  * stay as they are, and only the affected upstream objects are replaced in the last result.
  * Returns undefined whenever that is not certain; the caller then runs the full (memoized)
  * translation.
