@@ -1,8 +1,9 @@
 // npm run bench -- sidecar [--sizes 1000,10000] [--storages memory,shdict] [--pushes 200] [--warmup 10] [--changes endpoint,pool,cluster] [--floor on|off]
 // The whole agent as a real child process (amesh-sidecar run) against our ADS server: time to ready,
-// RSS after the initial sync, and push-to-applied latency for one endpoint change (and two kinds of
-// cluster change, see CHANGES), measured from the moment the server has the new snapshot to the agent's "snapshot
-// applied" log line; then RSS and heap after a forced GC, which shows what the pushes left behind.
+// RSS after the initial sync, and push-to-applied latency for one endpoint change and two kinds of
+// cluster change (see CHANGES), measured from the moment the server has the new snapshot to the
+// agent's "snapshot applied" log line; then RSS and heap after a forced GC, which shows what the
+// pushes left behind.
 // Percentiles are of the steady state: the first pushes after the sync run code V8 has not
 // optimised yet (the sync took the full path, not the endpoint one), so a few warm-up pushes go
 // untimed; the first one's time is reported on its own.
