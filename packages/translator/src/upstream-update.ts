@@ -8,6 +8,22 @@ import type { TranslateResult, TranslationMemo } from './translate.js';
 import { resolveCluster, type ResolvedCluster } from './upstream-variants.js';
 import type { XdsRef, XdsRefs } from './xds-resources.js';
 
+/**
+ * Calls `changed` for every item that is not the very one in its place last time; false (the
+ * caller then goes the full way) when the list grew, shrank, or a place holds another name.
+ */
+function eachChanged<T extends { readonly name: string }>(now: readonly T[], before: readonly T[], changed: (item: T) => void): boolean {
+  if (now === before) return true;
+  if (now.length !== before.length) return false;
+  for (let i = 0; i < now.length; i++) {
+    const item = now[i]!;
+    if (item === before[i]) continue;
+    if (item.name !== before[i]!.name) return false;
+    changed(item);
+  }
+  return true;
+}
+
 /** The clusters that took assignment `claName` in the last run. */
 function usersOf(claName: string, memo: TranslationMemo): string[] {
   const others = memo.last!.otherUsersOfCla.get(claName) ?? [];
@@ -36,27 +52,11 @@ export function upstreamUpdate(xds: XdsRefs, memo: TranslationMemo): TranslateRe
   // The clusters to translate again, with the message each is now: users of a changed assignment, and changed clusters.
   const redo = new Map<string, XdsRef<Cluster>>();
   const changedClas = new Map<string, XdsRef<ClusterLoadAssignment>>();
-  const clas = xds.clusterLoadAssignments ?? [];
-  const lastClas = last.input.clusterLoadAssignments;
-  if (clas.length !== lastClas.length) return undefined;
-  for (let i = 0; i < clas.length; i++) {
-    const cla = clas[i]!;
-    if (cla === lastClas[i]) continue;
-    if (cla.name !== lastClas[i]!.name) return undefined;
+  const clasInPlace = eachChanged(xds.clusterLoadAssignments ?? [], last.input.clusterLoadAssignments, (cla) => {
     changedClas.set(cla.name, cla);
     for (const name of usersOf(cla.name, memo)) redo.set(name, memo.clusters.outcomes.get(name)!.cluster);
-  }
-  const clusters = xds.clusters ?? [];
-  const lastClusters = last.input.clusters;
-  if (clusters !== lastClusters) {
-    if (clusters.length !== lastClusters.length) return undefined;
-    for (let i = 0; i < clusters.length; i++) {
-      const cluster = clusters[i]!;
-      if (cluster === lastClusters[i]) continue;
-      if (cluster.name !== lastClusters[i]!.name) return undefined;
-      redo.set(cluster.name, cluster);
-    }
-  }
+  });
+  if (!clasInPlace || !eachChanged(xds.clusters ?? [], last.input.clusters, (cluster) => redo.set(cluster.name, cluster))) return undefined;
   const updates: { name: string; outcome: ClusterOutcome; resolved?: ResolvedCluster; replace: [ApisixUpstream, ApisixUpstream][] }[] = [];
   for (const [name, cluster] of redo) {
     const before = memo.clusters.outcomes.get(name);

@@ -31,6 +31,16 @@ function give(s: Map<XdsTypeUrl, ClientTypeState>, typeUrl: XdsTypeUrl, messages
   );
 }
 
+/** Clusters a and b with their endpoints, and a listener routing to a. */
+function twoServices(): Map<XdsTypeUrl, ClientTypeState> {
+  const s = states();
+  give(s, TypeUrl.Cluster, [edsCluster('a'), edsCluster('b')]);
+  give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1']), cla('b', ['10.0.0.2'])]);
+  give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r')]);
+  give(s, TypeUrl.RouteConfiguration, [routeConfig('r', 'a')]);
+  return s;
+}
+
 describe('consistent view', () => {
   it('waits for the initial sync: clusters need endpoints, listeners their routes', () => {
     const s = states();
@@ -114,11 +124,7 @@ describe('consistent view', () => {
   });
 
   it('patches the view and snapshot for a cluster that takes the same assignment, keeping the other lists', () => {
-    const s = states();
-    give(s, TypeUrl.Cluster, [edsCluster('a'), edsCluster('b')]);
-    give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1']), cla('b', ['10.0.0.2'])]);
-    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r')]);
-    give(s, TypeUrl.RouteConfiguration, [routeConfig('r', 'a')]);
+    const s = twoServices();
     const view = computeView(s, emptyView());
     const snap = snapshotOf(view, s);
     give(s, TypeUrl.Cluster, [withTimeout(edsCluster('b'), 9)]);
@@ -136,11 +142,7 @@ describe('consistent view', () => {
     // A full GC on demand (what --expose-gc gives), to see what is still reachable.
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const s = states();
-    give(s, TypeUrl.Cluster, [edsCluster('a'), edsCluster('b')]);
-    give(s, TypeUrl.ClusterLoadAssignment, [cla('a', ['10.0.0.1']), cla('b', ['10.0.0.2'])]);
-    give(s, TypeUrl.Listener, [rdsListener('l', 80, 'r')]);
-    give(s, TypeUrl.RouteConfiguration, [routeConfig('r', 'a')]);
+    const s = twoServices();
     let view = computeView(s, emptyView());
     const firstArrays = new WeakRef(snapshotOf(view, s).resources.clusterLoadAssignments);
     const patched: WeakRef<object>[] = [];

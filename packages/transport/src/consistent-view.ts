@@ -147,8 +147,9 @@ function patchedView(states: TypeStates, previous: PublishedView, marks: Marks):
     const before = previous.clusters.get(name);
     // Added, removed or not published yet, or taking another assignment: the view's order or its
     // assignment index would change, so compute in full.
-    if (!cluster || !before || edsNameOf(cluster) !== edsNameOf(before.cluster)) return undefined;
-    const entry = clusterEntry(name, cluster, edsNameOf(cluster), eds, previous);
+    const edsName = cluster && edsNameOf(cluster);
+    if (!cluster || !before || edsName !== edsNameOf(before.cluster)) return undefined;
+    const entry = clusterEntry(name, cluster, edsName, eds, previous);
     if (!entry) return undefined;
     if (entry !== before) updates.set(name, entry);
   }

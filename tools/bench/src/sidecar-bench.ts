@@ -148,16 +148,20 @@ class AgentProcess {
   }
 }
 
+async function metricsText(statusUrl: string): Promise<string> {
+  return (await fetch(`${statusUrl}/metrics`)).text();
+}
+
 /** One unlabelled sample from the agent's /metrics. */
 async function metricValue(statusUrl: string, name: string): Promise<number> {
-  const text = await (await fetch(`${statusUrl}/metrics`)).text();
+  const text = await metricsText(statusUrl);
   const m = new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text);
   return m ? Number(m[1]) : NaN;
 }
 
 /** The agent's GC count and total pause per kind (prom-client's nodejs_gc_duration_seconds). */
 async function gcTotals(statusUrl: string): Promise<Map<string, { count: number; seconds: number }>> {
-  const text = await (await fetch(`${statusUrl}/metrics`)).text();
+  const text = await metricsText(statusUrl);
   const totals = new Map<string, { count: number; seconds: number }>();
   for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="(\w+)"\} ([0-9.e+-]+)$/gm)) {
     const t = totals.get(m[2]!) ?? { count: 0, seconds: 0 };
